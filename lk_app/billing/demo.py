@@ -1,0 +1,219 @@
+"""`seed-demo`: a believable demo supplier — households of one Russian town with a year of charges and payments."""
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date
+from typing import TextIO
+
+from sqlmodel import Session, select
+
+from lk_app.billing.normalize import surname_key
+from lk_app.billing.upsert import Row, account_ids, insert_payments, upsert_accounts, upsert_charges
+from lk_app.clock import now
+from lk_app.models import AccountLink, BillingAccount
+from lk_app.services.db import session_scope
+
+DEMO_SEED = "lk-demo"
+BATCH_ACCOUNTS = 500
+MONTHS = 12
+NUMBER_BASE = 440_100_000_000
+NUMBER_STEP = 7_919  # each account draws its number inside its own step, so numbers never clash
+TARIFF_KOP = 650  # ₽/kWh from the last 1 July on: tariffs are indexed every July
+EARLIER_TARIFF_KOP = 597
+TOWN = "г. Кострома"
+
+MALE_SURNAMES = (
+    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
+    "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
+    "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв",
+    "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов",
+    "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв", "Ильин", "Максимов", "Поляков",
+    "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов", "Жуков", "Баранов",
+    "Филиппов", "Комаров", "Давыдов", "Беляев", "Герасимов", "Богданов", "Осипов", "Сидоров",
+    "Матвеев", "Титов", "Марков", "Миронов", "Крылов", "Куликов", "Карпов", "Власов", "Мельников",
+    "Денисов", "Гаврилов", "Тихонов", "Казаков", "Афанасьев", "Данилов", "Савельев", "Тимофеев",
+    "Фомин", "Чернов", "Абрамов", "Мартынов", "Ефимов", "Федотов", "Щербаков", "Назаров", "Калинин",
+    "Исаев", "Чернышёв", "Быков", "Маслов", "Родионов", "Коновалов", "Лазарев", "Воронин", "Климов",
+    "Филатов", "Пономарёв", "Голубев", "Кудрявцев", "Вишневский", "Покровский", "Троицкий",
+    "Успенский", "Толстой", "Шевченко", "Бондаренко", "Кравченко", "Черных", "Седых", "Долгих",
+)
+MALE_FIRST_NAMES = (
+    "Александр", "Алексей", "Андрей", "Антон", "Артём", "Борис", "Вадим", "Валерий", "Василий",
+    "Виктор", "Виталий", "Владимир", "Геннадий", "Георгий", "Григорий", "Дмитрий", "Евгений", "Егор",
+    "Иван", "Игорь", "Илья", "Кирилл", "Константин", "Максим", "Михаил", "Никита", "Николай", "Олег",
+    "Павел", "Пётр", "Роман", "Сергей", "Станислав", "Степан", "Юрий", "Ярослав",
+)
+FEMALE_FIRST_NAMES = (
+    "Александра", "Алина", "Алла", "Анастасия", "Анна", "Валентина", "Валерия", "Вера", "Виктория",
+    "Галина", "Дарья", "Евгения", "Екатерина", "Елена", "Елизавета", "Ирина", "Ксения", "Лариса",
+    "Людмила", "Марина", "Мария", "Наталья", "Надежда", "Нина", "Ольга", "Полина", "Светлана",
+    "Софья", "Татьяна", "Юлия",
+)
+PATRONYMICS = (  # (a son's, a daughter's) from the father's name
+    ("Александрович", "Александровна"), ("Алексеевич", "Алексеевна"), ("Анатольевич", "Анатольевна"),
+    ("Андреевич", "Андреевна"), ("Борисович", "Борисовна"), ("Валерьевич", "Валерьевна"),
+    ("Васильевич", "Васильевна"), ("Викторович", "Викторовна"), ("Владимирович", "Владимировна"),
+    ("Геннадьевич", "Геннадьевна"), ("Григорьевич", "Григорьевна"), ("Дмитриевич", "Дмитриевна"),
+    ("Евгеньевич", "Евгеньевна"), ("Иванович", "Ивановна"), ("Игоревич", "Игоревна"),
+    ("Ильич", "Ильинична"), ("Константинович", "Константиновна"), ("Леонидович", "Леонидовна"),
+    ("Михайлович", "Михайловна"), ("Никитич", "Никитична"), ("Николаевич", "Николаевна"),
+    ("Олегович", "Олеговна"), ("Павлович", "Павловна"), ("Петрович", "Петровна"),
+    ("Сергеевич", "Сергеевна"), ("Степанович", "Степановна"), ("Фёдорович", "Фёдоровна"),
+    ("Юрьевич", "Юрьевна"),
+)
+STREETS = (
+    "ул. Советская", "ул. Ленина", "ул. Мира", "пр-т Текстильщиков", "ул. Никитская", "ул. Шагова",
+    "ул. Горная", "ул. Калиновская", "ул. Сусанина", "ул. Островского", "ул. Профсоюзная",
+    "ул. Лесная", "ул. Садовая", "ул. Молодёжная", "ул. Строительная", "мкр. Паново", "ул. Северной Правды",
+    "ул. Комсомольская", "ул. Индустриальная", "ул. Юбилейная",
+)
+MOBILE_CODES = (900, 902, 903, 905, 906, 909, 910, 915, 916, 920, 925, 929, 950, 951, 953, 960, 961, 962, 977, 980, 985, 999)
+TRANSLITERATION = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+        "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y",
+        "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DemoHousehold:
+    """One demo account: its row for billing_account and how it consumes and pays."""
+
+    index: int
+    account: Row
+    base_kwh: float
+    habit: str  # "punctual", "rounds_up" or "in_arrears"
+    arrears_months: int
+
+
+def feminine_surname(surname: str) -> str:
+    """A woman's form of a man's surname: Иванов → Иванова, Вишневский → Вишневская, Шевченко stays."""
+    if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
+        return surname + "а"
+    if surname.endswith(("ский", "цкий", "ой")):
+        return surname[:-2] + "ая"
+    return surname
+
+
+def _household(index: int) -> DemoHousehold:
+    """The demo account number `index`: the same on every run, whatever the number of accounts."""
+    rng = random.Random(f"{DEMO_SEED}:{index}")
+    woman = rng.random() < 0.55
+    surname = rng.choice(MALE_SURNAMES)
+    surname = feminine_surname(surname) if woman else surname
+    first_name = rng.choice(FEMALE_FIRST_NAMES if woman else MALE_FIRST_NAMES)
+    patronymic = rng.choice(PATRONYMICS)[1 if woman else 0]
+    house = f"д. {rng.randint(1, 120)}" + (f", корп. {rng.randint(1, 3)}" if rng.random() < 0.1 else "")
+    flat = f", кв. {rng.randint(1, 180)}" if rng.random() < 0.85 else ""  # the rest live in their own houses
+    phone = f"+7{rng.choice(MOBILE_CODES)}{rng.randrange(10**7):07d}" if rng.random() < 0.7 else None
+    email = None
+    if rng.random() < 0.4:
+        email = f"{first_name[0]}.{surname}{rng.randint(1, 99)}@example.ru".lower().translate(TRANSLITERATION)
+    habit = rng.choices(("punctual", "rounds_up", "in_arrears"), weights=(70, 15, 15))[0]
+    account = {
+        "number": str(NUMBER_BASE + index * NUMBER_STEP + rng.randrange(NUMBER_STEP)),
+        "surname": surname,
+        "surname_key": surname_key(surname),
+        "first_name": first_name,
+        "patronymic": patronymic,
+        "address": f"{TOWN}, {rng.choice(STREETS)}, {house}{flat}",
+        "email": email,
+        "phone": phone,
+        "updated_at": now(),
+    }
+    return DemoHousehold(index, account, rng.uniform(140, 300), habit, rng.randint(2, 5))
+
+
+def _periods(today: date) -> list[str]:
+    """The twelve billing months that end with the last full month, oldest first."""
+    months = today.year * 12 + today.month - 1
+    return [f"{m // 12}-{m % 12 + 1:02d}" for m in range(months - MONTHS, months)]
+
+
+def _charges(household: DemoHousehold, account_id: int, periods: list[str]) -> list[Row]:
+    """A year of monthly charges: more kWh in winter, the tariff indexed on 1 July."""
+    last_july = max(period for period in periods if period.endswith("-07"))
+    charges = []
+    for period in periods:
+        # A seed per month keeps a month's figures when a later run's year has moved on.
+        rng = random.Random(f"{DEMO_SEED}:{household.index}:{period}")
+        winter = 1 + 0.25 * math.cos(2 * math.pi * (int(period[5:]) - 1) / 12)  # January uses most, July least
+        kwh = round(min(400, max(100, household.base_kwh * winter * rng.uniform(0.9, 1.1))))
+        tariff_kop = TARIFF_KOP if period >= last_july else EARLIER_TARIFF_KOP
+        charges.append(
+            {
+                "account_id": account_id,
+                "period": period,
+                "zone": "",
+                "kwh": float(kwh),
+                "amount_kop": round(kwh * tariff_kop),
+                "tariff_kop": tariff_kop,
+            }
+        )
+    return charges
+
+
+def _payments(household: DemoHousehold, charges: list[Row], today: date) -> list[Row]:
+    """Payments in the month after each charge, as the household's habit has it; none in the future."""
+    payments = []
+    due_kop = 0
+    for position, charge in enumerate(charges):
+        rng = random.Random(f"{DEMO_SEED}:{household.index}:{charge['period']}:payment")
+        year, month = int(charge["period"][:4]), int(charge["period"][5:])
+        paid_on = date(year + month // 12, month % 12 + 1, rng.randint(3, 25))
+        due_kop += charge["amount_kop"]
+        stopped = household.habit == "in_arrears" and position >= len(charges) - household.arrears_months
+        forgot = household.habit == "punctual" and rng.random() < 0.08  # and pays both months next time
+        if stopped or forgot or paid_on > today:
+            continue
+        paid_kop = math.ceil(due_kop / 10_000) * 10_000 if household.habit == "rounds_up" else due_kop
+        payments.append({"account_id": charge["account_id"], "paid_on": paid_on, "amount_kop": paid_kop, "seq": 0})
+        due_kop = 0
+    return payments
+
+
+def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
+    """Upsert `accounts` demo households with twelve months of charges and payments; a rerun changes nothing."""
+    today = now().date()
+    periods = _periods(today)
+    account_count = charge_count = payment_count = 0
+    for start in range(0, accounts, BATCH_ACCOUNTS):
+        households = [_household(index) for index in range(start, min(start + BATCH_ACCOUNTS, accounts))]
+        with session_scope() as session:
+            upsert_accounts([household.account for household in households], session=session)
+            ids = account_ids([household.account["number"] for household in households], session=session)
+            charges, payments = [], []
+            for household in households:
+                own_charges = _charges(household, ids[household.account["number"]], periods)
+                charges += own_charges
+                payments += _payments(household, own_charges, today)
+            upsert_charges(charges, session=session)
+            insert_payments(payments, session=session)
+        account_count += len(households)
+        charge_count += len(charges)
+        payment_count += len(payments)
+    out.write(
+        f"Демо-поставщик готов ({TOWN}): лицевых счетов — {account_count}, "
+        f"начислений — {charge_count} ({periods[0]} — {periods[-1]}), платежей — {payment_count}.\n"
+    )
+
+
+def demo_sample_accounts(limit: int = 5, *, session: Session) -> list[tuple[str, str]]:
+    """(number, surname) of a few accounts that have no LK yet, for the login page in demo mode."""
+    rows = session.exec(
+        select(BillingAccount.number, BillingAccount.surname)
+        .outerjoin(AccountLink, AccountLink.account_id == BillingAccount.id)
+        .where(AccountLink.id.is_(None))
+        .order_by(BillingAccount.id)
+        .limit(limit)
+    ).all()
+    return [(number, surname) for number, surname in rows]
+
+
+def database_is_empty(*, session: Session) -> bool:
+    """Whether no billing account has been imported or seeded yet."""
+    return session.exec(select(BillingAccount.id).limit(1)).first() is None

@@ -1,0 +1,84 @@
+"""Field values of the billing files: money in kopecks, dates, periods, kWh; each refusal says why in Russian."""
+
+import re
+from datetime import date
+from functools import lru_cache
+
+# Integer columns are 32-bit on PostgreSQL.
+MAX_KOPECKS = 2**31 - 1
+MAX_KWH = 10**9  # far above any household; keeps digit strings from turning into infinity
+
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:[.,]([0-9]+))?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RUSSIAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+_PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+
+
+class BadValue(Exception):
+    """A field that cannot be stored; the message names the field and the reason in Russian."""
+
+
+def _shown(text: str) -> str:
+    """A field as quoted in a message, cut short when long."""
+    text = text.strip()
+    return f"«{text[:40]}…»" if len(text) > 40 else f"«{text}»"
+
+
+def kopecks(text: str, what: str, *, negative: bool = False) -> int:
+    """Rubles with at most two decimals (`.` or `,`; spaces between thousands) as kopecks."""
+    match = _DECIMAL.fullmatch(text) or _DECIMAL.fullmatch("".join(text.split()))
+    if match is None:
+        raise BadValue(f"{what} {_shown(text)}: не число")
+    sign, rubles, fraction = match.groups()
+    fraction = fraction or ""
+    if len(fraction) > 2:
+        raise BadValue(f"{what} {_shown(text)}: больше двух знаков после запятой")
+    if sign and not negative:
+        raise BadValue(f"{what} {_shown(text)}: меньше нуля")
+    value = int(rubles) * 100 + int(fraction.ljust(2, "0"))
+    if value > MAX_KOPECKS:
+        raise BadValue(f"{what} {_shown(text)}: слишком большое значение")
+    return -value if sign else value
+
+
+def kilowatt_hours(text: str) -> float:
+    """A consumption in kWh, `.` or `,` decimal; negative for a recalculation."""
+    match = _DECIMAL.fullmatch("".join(text.split()))
+    if match is None:
+        raise BadValue(f"расход {_shown(text)}: не число")
+    sign, whole, fraction = match.groups()
+    value = float(f"{sign}{whole}.{fraction or 0}")
+    if abs(value) >= MAX_KWH:
+        raise BadValue(f"расход {_shown(text)}: слишком большое значение")
+    return value
+
+
+@lru_cache(maxsize=4096)  # a payments file repeats the same few hundred dates
+def calendar_date(text: str) -> date:
+    """A date written YYYY-MM-DD or DD.MM.YYYY."""
+    stripped = text.strip()
+    try:
+        if _ISO_DATE.fullmatch(stripped):
+            return date.fromisoformat(stripped)
+        if match := _RUSSIAN_DATE.fullmatch(stripped):
+            day, month, year = match.groups()
+            return date(int(year), int(month), int(day))
+    except ValueError:
+        raise BadValue(f"даты {_shown(text)} нет в календаре") from None
+    raise BadValue(f"дата {_shown(text)} не распознана: нужна ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+
+
+def billing_period(text: str) -> str:
+    """A billing month written YYYY-MM."""
+    stripped = text.strip()
+    if not _PERIOD.fullmatch(stripped):
+        raise BadValue(f"период {_shown(text)} не распознан: нужен ГГГГ-ММ")
+    return stripped
+
+
+def plain_text(text: str, what: str, max_length: int) -> str:
+    """A name or an address with its spaces tidied, at most `max_length` characters."""
+    tidy = " ".join(text.split())
+    if len(tidy) > max_length:
+        raise BadValue(f"{what} длиннее {max_length} символов")
+    return tidy

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the page frame and form fields; no database access."""

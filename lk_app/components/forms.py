@@ -1,0 +1,61 @@
+"""Form fields with a visible label tied to the input and the field's error right under it."""
+
+import reflex as rx
+
+
+def field(
+    label: str,
+    name: str,
+    error: rx.Var,
+    *,
+    type: str = "text",
+    autocomplete: str = "off",
+    default_value: rx.Var | str = "",
+    input_mode: str | None = None,
+    hint: str = "",
+) -> rx.Component:
+    """A labelled input named `name` (its id too); `error` is shown beneath it and marks it invalid."""
+    extra = {"input_mode": input_mode} if input_mode else {}
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=type,
+            auto_complete=autocomplete,
+            default_value=default_value,
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            aria_describedby=f"{name}-error",
+            size="3",
+            width="100%",
+            **extra,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
+        rx.cond(
+            error != "",
+            rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"),
+            rx.fragment(),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def checkbox(label: rx.Component | str, name: str, error: rx.Var) -> rx.Component:
+    """A native checkbox with its label; its error beneath."""
+    return rx.vstack(
+        rx.hstack(
+            rx.el.input(type="checkbox", id=name, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"}),
+            rx.el.label(label, html_for=name),
+            align="start",
+            spacing="2",
+        ),
+        rx.cond(error != "", rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"), rx.fragment()),
+        spacing="1",
+        width="100%",
+    )
+
+
+def submit(label: str, loading: rx.Var | bool = False) -> rx.Component:
+    """The form's main button."""
+    return rx.button(label, type="submit", size="3", width="100%", loading=loading)

@@ -1,0 +1,88 @@
+"""The frame of every page: the supplier's header, the content card and the contact footer."""
+
+import reflex as rx
+
+from lk_app.settings import get_settings
+
+BRAND = "#0b5cad"
+
+
+def header(*menu: rx.Component) -> rx.Component:
+    """The supplier's logo and name, with an optional menu on the right."""
+    settings = get_settings()
+    return rx.el.header(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.image(src="/logo.svg", alt="", width="36px", height="36px"),
+                    rx.text(settings.supplier_name, weight="bold", size="4", color="white"),
+                    align="center",
+                    spacing="2",
+                ),
+                href="/",
+                underline="none",
+            ),
+            rx.spacer(),
+            *menu,
+            align="center",
+            wrap="wrap",
+            spacing="3",
+            max_width="960px",
+            margin="0 auto",
+            width="100%",
+        ),
+        background=BRAND,
+        padding="12px 16px",
+    )
+
+
+def footer() -> rx.Component:
+    """The contact centre's phone and hours, on every page."""
+    settings = get_settings()
+    return rx.el.footer(
+        rx.vstack(
+            rx.text("Контакт-центр: ", rx.link(settings.contact_phone, href=f"tel:{_tel(settings.contact_phone)}"), size="2"),
+            rx.text(settings.contact_hours, size="2", color_scheme="gray"),
+            align="center",
+            spacing="1",
+        ),
+        padding="24px 16px",
+        border_top="1px solid var(--gray-5)",
+        margin_top="32px",
+    )
+
+
+def _tel(phone: str) -> str:
+    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    return "+7" + digits[1:] if digits.startswith("8") else digits
+
+
+def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (), width: str = "440px") -> rx.Component:
+    """A page: header, a titled card of the given width, footer; fits a 360-px phone."""
+    return rx.box(
+        header(*menu),
+        rx.el.main(
+            rx.card(
+                rx.vstack(
+                    rx.heading(title, as_="h1", size="6"),
+                    *children,
+                    spacing="4",
+                    width="100%",
+                ),
+                width="100%",
+                max_width=width,
+                size="3",
+            ),
+            display="flex",
+            justify_content="center",
+            padding="24px 12px",
+        ),
+        footer(),
+        min_height="100vh",
+        background="var(--gray-2)",
+    )
+
+
+def alert(message: rx.Var | str, *, color: str = "red", id: str | None = None) -> rx.Component:
+    """A message the screen reader announces: errors next to a form, notices after an action."""
+    return rx.callout(message, role="alert", color_scheme=color, width="100%", id=id)

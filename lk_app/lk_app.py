@@ -1,0 +1,49 @@
+"""The Reflex app: every page with its on_load, the cookie routes and the in-app dispatcher."""
+
+import asyncio
+import contextlib
+
+import reflex as rx
+
+from lk_app.pages.cabinet import cabinet_page, settings_page
+from lk_app.pages.confirm import confirm_page
+from lk_app.pages.first_login import first_login_page
+from lk_app.pages.login import TITLE as LOGIN_TITLE
+from lk_app.pages.login import login_page
+from lk_app.pages.outbox import outbox_page
+from lk_app.routes import auth_routes
+from lk_app.settings import get_settings
+from lk_app.state.cabinet import CabinetState, SettingsState
+from lk_app.state.confirm import ConfirmState
+from lk_app.state.demo import DemoState
+from lk_app.state.first_login import FirstLoginState
+from lk_app.state.login import LoginState
+
+
+@contextlib.asynccontextmanager
+async def outbox_dispatcher():
+    """Send the outbox from the app process too, unless LK_DISPATCH_IN_APP=0 leaves it to workers."""
+    from lk_app.messaging.dispatcher import start_background_dispatcher
+
+    running = start_background_dispatcher() if get_settings().dispatch_in_app else None
+    try:
+        yield
+    finally:
+        if running is not None:
+            await asyncio.to_thread(running.stop)
+
+
+supplier = get_settings().supplier_name
+app = rx.App(
+    theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium", has_background=True),
+    api_transformer=auth_routes,
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg")],
+)
+app.register_lifespan_task(outbox_dispatcher)
+
+app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, DemoState.load_samples])
+app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}", on_load=FirstLoginState.start)
+app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
+app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
+app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=SettingsState.load)
+app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

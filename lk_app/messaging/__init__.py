@@ -1,0 +1,1 @@
+"""Outgoing messages: templates, the outbox, senders for each provider and the dispatcher."""

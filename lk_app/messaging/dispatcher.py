@@ -1,0 +1,279 @@
+"""The dispatcher: claims due outbox rows, sends them outside any transaction and records the outcome."""
+
+import logging
+import random
+import signal
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from lk_app import clock
+from lk_app.messaging.senders import PermanentSendError, Sender, TransientSendError, senders_from_settings
+from lk_app.models import OutboxMessage
+from lk_app.services import db
+from lk_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+PENDING, SENDING, SENT, ABANDONED = "pending", "sending", "sent", "abandoned"
+POLL_SECONDS = 1.0
+ERROR_PAUSE_SECONDS = 5.0
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+STOP_TIMEOUT_SECONDS = 30.0
+_LAST_ERROR_LENGTH = 500  # the column's size
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Capped exponential backoff with jitter: about 5 s, 10 s, 20 s … up to 15 min, each ×0.5–1.5."""
+    base = min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_CAP_SECONDS)
+    # Jitter spreads the retries of a burst that failed together, so they do not hit the provider together.
+    return timedelta(seconds=base * random.uniform(0.5, 1.5))
+
+
+class Dispatcher:
+    """Sends the due outbox messages of every channel that has a sender; several may run at once."""
+
+    def __init__(
+        self,
+        senders: Mapping[str, Sender],
+        *,
+        max_attempts: int,
+        batch_size: int = 20,
+        lease_seconds: float = 60,
+    ) -> None:
+        if max_attempts < 1 or batch_size < 1 or lease_seconds <= 0:
+            raise ValueError("max_attempts and batch_size must be at least 1, lease_seconds positive")
+        self._senders = dict(senders)
+        self._max_attempts = max_attempts
+        self._batch_size = batch_size
+        self._lease = timedelta(seconds=lease_seconds)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels this dispatcher sends; messages of other channels stay in the outbox."""
+        return tuple(sorted(self._senders))
+
+    def dispatch_once(self) -> int:
+        """Claim a batch of due messages and send each; returns how many got a send attempt."""
+        if not self._senders:
+            return 0
+        lease = clock.now() + self._lease
+        batch = self._claim(lease)
+        # A send may take up to the provider's timeout: start one only while half the lease is left, so a
+        # slow batch never runs past its lease into a row another dispatcher has since claimed.
+        start_sends_before = lease - self._lease / 2
+        for index, message in enumerate(batch):
+            if clock.now() >= start_sends_before:
+                self._release(batch[index:], lease)
+                return index
+            self._deliver(message, lease)
+        return len(batch)
+
+    def _due(self, now: datetime) -> ColumnElement[bool]:
+        """Rows to claim: pending and due, or left in `sending` by a dispatcher whose lease ran out."""
+        return and_(
+            col(OutboxMessage.channel).in_(self.channels),
+            or_(
+                and_(
+                    col(OutboxMessage.status) == PENDING,
+                    # A message never tried is due once committed, whatever the clock of the host that wrote it;
+                    # next_attempt_at schedules retries.
+                    or_(col(OutboxMessage.attempts) == 0, col(OutboxMessage.next_attempt_at) <= now),
+                ),
+                and_(col(OutboxMessage.status) == SENDING, col(OutboxMessage.claimed_until) < now),
+            ),
+        )
+
+    def _claim(self, lease: datetime) -> list[OutboxMessage]:
+        """Mark a batch of due rows `sending` until `lease`, in one short transaction that no other can share."""
+        now = clock.now()
+        order = (col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        with db.session_scope() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                rows = session.exec(
+                    select(OutboxMessage)
+                    .where(self._due(now))
+                    .order_by(*order)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                for row in rows:
+                    row.status, row.claimed_until = SENDING, lease
+                    session.add(row)
+                return list(rows)
+            return self._claim_by_conditional_update(session, now, lease, order)
+
+    def _claim_by_conditional_update(
+        self, session: Session, now: datetime, lease: datetime, order: tuple
+    ) -> list[OutboxMessage]:
+        """Claim on databases without SKIP LOCKED: an UPDATE per row that only matches while it is still due."""
+        candidates = session.exec(
+            select(OutboxMessage.id).where(self._due(now)).order_by(*order).limit(self._batch_size)
+        ).all()
+        claimed = []
+        for message_id in candidates:
+            result = session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id, self._due(now))
+                .values(status=SENDING, claimed_until=lease)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                claimed.append(message_id)
+        if not claimed:
+            return []
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed)).order_by(*order)).all()
+        return list(rows)
+
+    def _deliver(self, message: OutboxMessage, lease: datetime) -> None:
+        """Send one claimed message and record what became of it."""
+        attempt = message.attempts + 1
+        try:
+            provider_message_id = self._senders[message.channel].send(message)
+        except PermanentSendError as error:
+            logger.error("outbox message %s abandoned: refused at attempt %s: %s", message.id, attempt, error)
+            self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=str(error))
+        except TransientSendError as error:
+            self._retry_or_abandon(message, lease, attempt, str(error))
+        except Exception as error:  # noqa: BLE001 - a backend's bug must not leave the row stuck in `sending`
+            logger.exception("outbox message %s: the %s sender failed unexpectedly", message.id, message.channel)
+            self._retry_or_abandon(message, lease, attempt, repr(error))
+        else:
+            logger.info("outbox message %s sent at attempt %s", message.id, attempt)
+            self._record(
+                message,
+                lease,
+                status=SENT,
+                attempts=attempt,
+                sent_at=clock.now(),
+                provider_message_id=provider_message_id,
+                claimed_until=None,
+            )
+
+    def _retry_or_abandon(self, message: OutboxMessage, lease: datetime, attempt: int, error: str) -> None:
+        """After a failure worth retrying: back to `pending` with a backoff, or abandoned after the last try."""
+        if attempt >= self._max_attempts:
+            logger.error("outbox message %s abandoned after %s attempts: %s", message.id, attempt, error)
+            self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=error)
+            return
+        retry_at = clock.now() + retry_delay(attempt)
+        logger.warning("outbox message %s: attempt %s failed, next at %s: %s", message.id, attempt, retry_at, error)
+        self._record(
+            message,
+            lease,
+            status=PENDING,
+            attempts=attempt,
+            next_attempt_at=retry_at,
+            claimed_until=None,
+            last_error=error,
+        )
+
+    def _record(self, message: OutboxMessage, lease: datetime, **values) -> None:
+        """Write an outcome, only while this dispatcher still holds the row's lease."""
+        if "last_error" in values:
+            values["last_error"] = values["last_error"][:_LAST_ERROR_LENGTH]
+        with db.session_scope() as session:
+            result = session.exec(self._held(update(OutboxMessage), message.id, lease).values(**values))
+        if result.rowcount != 1:
+            logger.warning(
+                "outbox message %s: lease lost before its outcome %r was recorded", message.id, values["status"]
+            )
+
+    def _release(self, messages: Sequence[OutboxMessage], lease: datetime) -> None:
+        """Hand unsent claimed rows back at once, without counting an attempt."""
+        with db.session_scope() as session:
+            for message in messages:
+                session.exec(
+                    self._held(update(OutboxMessage), message.id, lease).values(status=PENDING, claimed_until=None)
+                )
+        logger.info("released %s claimed outbox messages unsent: the batch ran past half its lease", len(messages))
+
+    @staticmethod
+    def _held(statement, message_id: int, lease: datetime):
+        """Restrict an UPDATE to the row as this dispatcher claimed it."""
+        return statement.where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status) == SENDING,
+            col(OutboxMessage.claimed_until) == lease,
+        ).execution_options(synchronize_session=False)
+
+
+def _serve(dispatcher: Dispatcher, stop: threading.Event) -> None:
+    """Dispatch until `stop` is set: at once while there is work, every POLL_SECONDS when idle."""
+    while not stop.is_set():
+        try:
+            handled = dispatcher.dispatch_once()
+        except Exception:  # noqa: BLE001 - a database outage must not end the loop; it is logged and retried
+            logger.exception("outbox dispatch failed; trying again in %s s", ERROR_PAUSE_SECONDS)
+            stop.wait(ERROR_PAUSE_SECONDS)
+            continue
+        if not handled:
+            stop.wait(POLL_SECONDS)
+
+
+def _dispatcher_from_settings() -> Dispatcher:
+    settings = get_settings()
+    return Dispatcher(senders_from_settings(settings), max_attempts=settings.dispatch_max_attempts)
+
+
+def run_worker(once: bool = False) -> None:
+    """The `worker` command: send the outbox until Ctrl+C or SIGTERM; with `once`, only what is due now."""
+    dispatcher = _dispatcher_from_settings()
+    if dispatcher.channels:
+        logger.info("outbox worker sending: %s", ", ".join(dispatcher.channels))
+    else:
+        logger.warning("no provider configured (LK_SENDGRID_API_KEY, LK_SMSAERO_*): messages stay in the outbox")
+    if once:
+        total = 0
+        while handled := dispatcher.dispatch_once():
+            total += handled
+        logger.info("outbox worker: %s messages handled", total)
+        return
+    stop = threading.Event()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    # Signal handlers can only be set from the main thread; elsewhere the caller owns shutdown.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set()) if in_main_thread else None
+    try:
+        _serve(dispatcher, stop)
+    except KeyboardInterrupt:
+        # A row interrupted mid-send stays `sending` until its lease runs out, then any dispatcher retries it.
+        pass
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+    logger.info("outbox worker stopped")
+
+
+class DispatcherThread(threading.Thread):
+    """The dispatcher loop in a daemon thread of the app process."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        super().__init__(name="lk-outbox-dispatcher", daemon=True)
+        self._dispatcher = dispatcher
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        """Dispatch until stopped."""
+        _serve(self._dispatcher, self._halt)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Ask the loop to end after the current send and wait for it (blocking: call it from a thread)."""
+        self._halt.set()
+        self.join(timeout)
+
+
+def start_background_dispatcher() -> DispatcherThread | None:
+    """Start sending the outbox from this process; None when no provider is configured."""
+    dispatcher = _dispatcher_from_settings()
+    if not dispatcher.channels:
+        logger.info("no provider configured: the app keeps messages in the outbox")
+        return None
+    thread = DispatcherThread(dispatcher)
+    thread.start()
+    logger.info("in-app outbox dispatcher started: %s", ", ".join(dispatcher.channels))
+    return thread

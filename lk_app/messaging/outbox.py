@@ -1,0 +1,68 @@
+"""Writing messages to the outbox in the caller's transaction, and reading it back for the demo page."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from lk_app.messaging.templates import render
+from lk_app.models import OutboxMessage
+
+EMAIL = "email"
+SMS = "sms"
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """One message as `/dev/outbox` shows it."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    status: str
+    created_at: str
+
+
+def queue_email(*, session: Session, to: str, template: str, **context: object) -> OutboxMessage:
+    """Render a template for `to` and add it to the outbox; the caller's commit sends it, a rollback drops it."""
+    if not to:
+        raise ValueError("an e-mail needs a recipient")
+    rendered = render(template, **context)
+    message = OutboxMessage(
+        channel=EMAIL, recipient=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html
+    )
+    session.add(message)
+    return message
+
+
+def queue_sms(*, session: Session, to: str, text: str) -> OutboxMessage:
+    """Add an SMS to the outbox in the caller's transaction."""
+    if not to or not text:
+        raise ValueError("an SMS needs a recipient and a text")
+    message = OutboxMessage(channel=SMS, recipient=to, body_text=text)
+    session.add(message)
+    return message
+
+
+def recent_messages(*, session: Session, limit: int = 100) -> list[OutboxView]:
+    """The newest messages first, as display objects."""
+    rows = session.exec(
+        select(OutboxMessage)
+        .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        OutboxView(
+            id=row.id,
+            channel=row.channel,
+            recipient=row.recipient,
+            subject=row.subject,
+            body_text=row.body_text,
+            body_html=row.body_html,
+            status=row.status,
+            created_at=f"{row.created_at:%d.%m.%Y %H:%M:%S} UTC",
+        )
+        for row in rows
+    ]

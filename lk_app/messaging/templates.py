@@ -1,0 +1,75 @@
+"""Message templates: a subject, a plain-text and an HTML body from the files in `templates/`."""
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+
+from lk_app.settings import get_settings
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A message ready for the outbox."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def hours_phrase(hours: int) -> str:
+    """«1 час», «24 часа», «5 часов»: a number of hours with the noun in its Russian plural form."""
+    if hours % 10 == 1 and hours % 100 != 11:
+        noun = "час"
+    elif 2 <= hours % 10 <= 4 and not 12 <= hours % 100 <= 14:
+        noun = "часа"
+    else:
+        noun = "часов"
+    return f"{hours} {noun}"
+
+
+def _confirm_registration(context: Mapping[str, object]) -> dict[str, object]:
+    return {"ttl": hours_phrase(int(context["ttl_hours"]))}
+
+
+# Words that depend on the caller's numbers are worked out here, so the template files stay plain text.
+_DERIVED: dict[str, Callable[[Mapping[str, object]], dict[str, object]]] = {
+    "confirm_registration": _confirm_registration,
+}
+
+
+@lru_cache
+def _sources(template: str) -> tuple[str, str, str]:
+    """The subject line, the text body and the HTML body of a template as written in its files."""
+    if not _NAME.fullmatch(template) or not (TEMPLATE_DIR / f"{template}.txt").is_file():
+        raise ValueError(f"unknown message template {template!r}")
+    # The .txt file is written like a mail: the subject line, a blank line, then the body.
+    subject, _, text = (TEMPLATE_DIR / f"{template}.txt").read_text(encoding="utf-8").partition("\n\n")
+    return subject, text, (TEMPLATE_DIR / f"{template}.html").read_text(encoding="utf-8")
+
+
+def render(template: str, **context: object) -> RenderedMessage:
+    """Fill a template with the supplier's details and the context; values are escaped in the HTML part."""
+    subject_source, text_source, html_source = _sources(template)
+    settings = get_settings()
+    values: dict[str, object] = {
+        "supplier": settings.supplier_name,
+        "contact_phone": settings.contact_phone,
+        "contact_hours": settings.contact_hours,
+        **context,
+    }
+    derive = _DERIVED.get(template)
+    if derive is not None:
+        values.update(derive(values))
+    # A subject is one header line whatever the values hold.
+    subject = " ".join(Template(subject_source).substitute(values).split())
+    text = Template(text_source).substitute(values)
+    escaped = {name: html.escape(str(value)) for name, value in values.items()}
+    escaped["subject"] = html.escape(subject)
+    return RenderedMessage(subject=subject, text=text, html=Template(html_source).substitute(escaped))

@@ -1,0 +1,24 @@
+"""SQLModel tables of LK; importing this package registers them all in the metadata."""
+
+from sqlmodel import SQLModel
+
+from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken
+from lk_app.models.billing import BillingAccount, Charge, Payment
+from lk_app.models.outbox import OutboxMessage
+from lk_app.models.users import AccountLink, LkUser
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AccountLink",
+    "AuthSession",
+    "BillingAccount",
+    "Charge",
+    "LimitEvent",
+    "LkUser",
+    "LoginGrant",
+    "OneTimeToken",
+    "OutboxMessage",
+    "Payment",
+    "metadata",
+]

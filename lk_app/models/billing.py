@@ -1,0 +1,53 @@
+"""Billing data imported from the supplier: accounts, payments, charges (money in kopecks)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from lk_app.clock import now
+
+
+class BillingAccount(SQLModel, table=True):
+    """A лицевой счёт as the billing system knows it."""
+
+    __tablename__ = "billing_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=15, unique=True, index=True)
+    surname: str = Field(max_length=100)
+    surname_key: str = Field(max_length=100)  # lower-case, ё→е: what first login compares
+    first_name: str = Field(default="", max_length=100)
+    patronymic: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=500)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=16)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class Payment(SQLModel, table=True):
+    """A payment received on an account; `seq` tells apart equal payments on one day."""
+
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("account_id", "paid_on", "amount_kop", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="billing_account.id", index=True)
+    paid_on: date
+    amount_kop: int
+    seq: int = 0
+
+
+class Charge(SQLModel, table=True):
+    """A monthly charge of an account, per tariff zone."""
+
+    __tablename__ = "charge"
+    __table_args__ = (UniqueConstraint("account_id", "period", "zone"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="billing_account.id", index=True)
+    period: str = Field(max_length=7)  # YYYY-MM
+    zone: str = Field(default="", max_length=20)
+    kwh: float = 0.0
+    amount_kop: int
+    tariff_kop: int | None = None

@@ -1,0 +1,54 @@
+"""`/confirm?token=…`: the target of the confirmation link."""
+
+import reflex as rx
+
+from lk_app.components.layout import alert, page
+from lk_app.state.confirm import ConfirmState as S
+
+TITLE = "Подтверждение регистрации"
+
+
+def _new_link() -> rx.Component:
+    return rx.vstack(
+        rx.button("Отправить новую ссылку", on_click=S.send_new_link, variant="outline", width="100%"),
+        rx.cond(S.notice != "", alert(S.notice, color="blue"), rx.fragment()),
+        rx.link("Войти", href="/"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def confirm_page() -> rx.Component:
+    """The «Подтвердить» button, then the result."""
+    return page(
+        TITLE,
+        rx.match(
+            S.status,
+            ("checking", rx.spinner()),
+            (
+                "valid",
+                rx.vstack(
+                    rx.text("Чтобы завершить регистрацию, нажмите «Подтвердить»."),
+                    rx.button("Подтвердить", on_click=S.confirm, size="3", width="100%", loading=S.busy),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            (
+                "confirmed",
+                rx.vstack(
+                    alert("Регистрация подтверждена", color="green"),
+                    rx.link(rx.button("Войти", size="3", width="100%"), href="/", width="100%"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            ("used", rx.vstack(alert("Эта ссылка уже использована или заменена новой."), _new_link(), width="100%")),
+            ("expired", rx.vstack(alert("Срок действия ссылки истёк."), _new_link(), width="100%")),
+            rx.vstack(
+                alert("Ссылка недействительна. Проверьте, что она скопирована из письма целиком."),
+                rx.link("Войти", href="/"),
+                width="100%",
+            ),
+        ),
+    )

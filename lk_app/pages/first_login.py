@@ -1,0 +1,93 @@
+"""`/first-login`: prove the account (step 1), then the registration form (step 2)."""
+
+import reflex as rx
+
+from lk_app.components.forms import checkbox, field, submit
+from lk_app.components.layout import alert, page
+from lk_app.state.first_login import FirstLoginState as S
+
+TITLE = "Первый вход"
+
+
+def _prove_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text("Укажите номер лицевого счёта и фамилию владельца, как в квитанции."),
+            field("Номер лицевого счёта", "account_number", S.number_error, default_value=S.account_number, input_mode="numeric"),
+            field("Фамилия", "surname", S.surname_error, default_value=S.surname, autocomplete="family-name"),
+            rx.cond(S.form_error != "", alert(S.form_error), rx.fragment()),
+            rx.cond(S.already_registered, rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
+            submit("Продолжить"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=S.prove,
+        key="prove",
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _register_step() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text("Лицевой счёт ", rx.text.strong(S.account_number), ". Заполните данные для входа."),
+            field("Фамилия", "surname", S.surname_field_error, default_value=S.surname, autocomplete="family-name"),
+            field("Новый пароль", "password", S.password_error, type="password", autocomplete="new-password",
+                  hint="От 8 до 20 символов; не совпадает с номером счёта и e-mail."),
+            field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
+            field("E-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
+            field("Телефон", "phone", S.phone_error, type="tel", default_value=S.phone, autocomplete="tel",
+                  hint="Необязательно. Например, +7 912 345-67-89."),
+            checkbox(
+                rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
+                "consent",
+                S.consent_error,
+            ),
+            rx.tabs.root(
+                rx.tabs.list(
+                    rx.tabs.trigger("Подтверждение по e-mail", value="email"),
+                    rx.tabs.trigger("Подтверждение по СМС", value="sms"),
+                ),
+                rx.tabs.content(
+                    rx.text("Мы отправим ссылку для подтверждения на указанный e-mail.", size="2", padding_top="8px"),
+                    value="email",
+                ),
+                rx.tabs.content(
+                    rx.text("Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail.", size="2", padding_top="8px"),
+                    value="sms",
+                ),
+                value=S.method,
+                on_change=S.set_method,
+                width="100%",
+            ),
+            rx.cond(S.form_error != "", alert(S.form_error), rx.fragment()),
+            rx.cond(S.already_registered, rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
+            submit("Сохранить", S.busy),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=S.register,
+        key="register",
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _sent_step() -> rx.Component:
+    return rx.vstack(
+        alert(rx.fragment("Ссылка для подтверждения отправлена на ", rx.text.strong(S.sent_to), "."), color="green"),
+        rx.text("Откройте письмо и нажмите на ссылку. Если письма нет, проверьте папку «Спам»."),
+        rx.link("Вход в Личный кабинет", href="/"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def first_login_page() -> rx.Component:
+    """Step 1, step 2 or the «link sent» notice."""
+    return page(
+        TITLE,
+        rx.match(S.step, ("register", _register_step()), ("sent", _sent_step()), _prove_step()),
+        rx.link("← Вход в Личный кабинет", href="/", size="2"),
+    )

@@ -1,0 +1,82 @@
+"""`/`: the login page, with the links to first login and registration and the contact centre."""
+
+import reflex as rx
+
+from lk_app.components.forms import field, submit
+from lk_app.components.layout import alert, page
+from lk_app.settings import get_settings
+from lk_app.state.demo import DemoState
+from lk_app.state.login import LoginState
+
+TITLE = "Вход в Личный кабинет"
+
+
+def _feedback_dialog() -> rx.Component:
+    settings = get_settings()
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button("Обратная связь", variant="soft", type="button", width="100%")),
+        rx.dialog.content(
+            rx.dialog.title("Обратная связь"),
+            rx.vstack(
+                rx.text("Позвоните в контакт-центр: ", rx.link(settings.contact_phone, href="tel:" + settings.contact_phone)),
+                rx.text(settings.contact_hours, color_scheme="gray"),
+                rx.text("Или напишите нам: ", rx.link(settings.support_email, href=f"mailto:{settings.support_email}")),
+                rx.dialog.close(rx.button("Закрыть", variant="soft", type="button")),
+                spacing="3",
+            ),
+        ),
+    )
+
+
+def _demo_samples() -> rx.Component:
+    return rx.cond(
+        DemoState.enabled & (DemoState.samples.length() > 0),
+        rx.callout(
+            rx.vstack(
+                rx.text("Демо-режим. Лицевые счета для «Первого входа»:", weight="bold"),
+                rx.foreach(DemoState.samples, lambda s: rx.text(s.number, " — ", s.surname, size="2")),
+                rx.link("Исходящие письма и СМС", href="/dev/outbox", size="2"),
+                spacing="1",
+            ),
+            color_scheme="amber",
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def login_page() -> rx.Component:
+    """The login form."""
+    return page(
+        TITLE,
+        rx.form(
+            rx.vstack(
+                field("Логин или номер лицевого счёта", "identifier", rx.Var.create(""), autocomplete="username"),
+                field("Пароль", "password", rx.Var.create(""), type="password", autocomplete="current-password"),
+                rx.cond(LoginState.error != "", alert(LoginState.error), rx.fragment()),
+                rx.cond(
+                    LoginState.unconfirmed,
+                    rx.button("Получить новую ссылку", type="button", variant="outline", on_click=LoginState.resend_link, width="100%"),
+                    rx.fragment(),
+                ),
+                rx.cond(LoginState.notice != "", alert(LoginState.notice, color="green"), rx.fragment()),
+                submit("Войти", LoginState.busy),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.log_in,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.flex(
+            rx.link("Забыли пароль?", href="/forgot"),
+            rx.link("Первый вход", href="/first-login"),
+            rx.link("Регистрация", href="/register"),
+            justify="between",
+            wrap="wrap",
+            gap="3",
+            width="100%",
+        ),
+        _feedback_dialog(),
+        _demo_samples(),
+    )

@@ -1,0 +1,41 @@
+"""`/dev/outbox`: in demo mode, every e-mail and SMS the app produced, newest first."""
+
+import reflex as rx
+
+from lk_app.components.layout import page
+from lk_app.state.demo import DemoState, OutboxRow
+
+
+def _message(row: OutboxRow) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.badge(row.channel), rx.badge(row.status, color_scheme="gray"), rx.text(row.created_at, size="1")),
+            rx.text("Кому: ", row.recipient, size="2"),
+            rx.cond(row.subject != "", rx.text(row.subject, weight="bold"), rx.fragment()),
+            rx.cond(
+                row.body_html != "",
+                rx.box(rx.html(row.body_html), width="100%"),
+                rx.text(row.body_text, white_space="pre-wrap"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def outbox_page() -> rx.Component:
+    """The outbox, or a notice that demo mode is off."""
+    return page(
+        "Исходящие сообщения",
+        rx.cond(
+            DemoState.enabled,
+            rx.cond(
+                DemoState.messages.length() > 0,
+                rx.vstack(rx.foreach(DemoState.messages, _message), spacing="3", width="100%"),
+                rx.text("Сообщений пока нет."),
+            ),
+            rx.text("Страница доступна только в демо-режиме."),
+        ),
+        width="760px",
+    )

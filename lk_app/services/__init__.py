@@ -1,0 +1,1 @@
+"""The domain of LK: plain functions over a database session passed in as `session=`."""

@@ -1,0 +1,94 @@
+"""Logging in by login or account number: throttling, the password check, the grant for a session."""
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from lk_app.billing.normalize import normalize_account_number
+from lk_app.clock import now
+from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.services import limits
+from lk_app.services.passwords import burn_verify_time, verify_password
+from lk_app.services.sessions import issue_login_grant
+
+FREE_FAILURES = 5
+MAX_DELAY_SECONDS = 60
+
+
+class LoginStatus(enum.Enum):
+    """How a login attempt ended."""
+
+    OK = "ok"
+    INVALID = "invalid"  # unknown login and wrong password look alike
+    UNCONFIRMED = "unconfirmed"
+    WAIT = "wait"
+    LOCKED = "locked"
+    IP_LIMITED = "ip_limited"
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The verdict; a grant when it is OK, the user when the password was right."""
+
+    status: LoginStatus
+    grant: str | None = None
+    user_id: int | None = None
+    retry_after_seconds: int = 0
+
+
+def identifier_key(identifier: str) -> str:
+    """The normal form under which an identifier's failures are counted."""
+    return normalize_account_number(identifier) or identifier.strip().casefold()
+
+
+def find_user(identifier: str, *, session: Session) -> LkUser | None:
+    """The LK with this login, or the LK that holds this account number."""
+    key = identifier_key(identifier)
+    user = session.exec(select(LkUser).where(LkUser.login_key == key)).first()
+    if user is None and normalize_account_number(identifier):
+        user = session.exec(
+            select(LkUser)
+            .join(AccountLink, AccountLink.user_id == LkUser.id)
+            .join(BillingAccount, BillingAccount.id == AccountLink.account_id)
+            .where(BillingAccount.number == key)
+        ).first()
+    return user
+
+
+def _throttle(key: str, ip: str, *, session: Session) -> LoginOutcome | None:
+    """A refusal when the identifier or the IP has failed too often, before any password is checked."""
+    if limits.exceeded(limits.LOGIN_PER_IP, ip, session=session):
+        return LoginOutcome(LoginStatus.IP_LIMITED, retry_after_seconds=3600)
+    failures, latest = limits.recent(limits.LOGIN_PER_IDENTIFIER, key, session=session)
+    if failures >= limits.LOGIN_PER_IDENTIFIER.count:
+        return LoginOutcome(LoginStatus.LOCKED, retry_after_seconds=3600)
+    if failures >= FREE_FAILURES:
+        delay = timedelta(seconds=min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS))
+        wait = latest + delay - now()
+        if wait > timedelta():
+            return LoginOutcome(LoginStatus.WAIT, retry_after_seconds=int(wait.total_seconds()) + 1)
+    return None
+
+
+def log_in(identifier: str, password: str, *, ip: str, session: Session) -> LoginOutcome:
+    """Check the credentials; known and unknown identifiers take the same path and time."""
+    key = identifier_key(identifier)
+    refusal = _throttle(key, ip, session=session)
+    if refusal:
+        return refusal
+    user = find_user(identifier, session=session)
+    if user is None:
+        burn_verify_time(password)
+        matched = False
+    else:
+        matched = verify_password(password, user.password_hash)
+    if not matched:
+        limits.record(limits.LOGIN_PER_IDENTIFIER, key, session=session)
+        limits.record(limits.LOGIN_PER_IP, ip, session=session)
+        return LoginOutcome(LoginStatus.INVALID)
+    limits.forget(limits.LOGIN_PER_IDENTIFIER, key, session=session)
+    if not (user.email_confirmed or user.phone_confirmed):
+        return LoginOutcome(LoginStatus.UNCONFIRMED, user_id=user.id)
+    return LoginOutcome(LoginStatus.OK, grant=issue_login_grant(user.id, session=session), user_id=user.id)

@@ -1,0 +1,30 @@
+"""E-mail and phone checks and their normal forms."""
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+def normalize_email(text: str) -> str | None:
+    """The address with a lower-case domain, or None when its syntax is wrong (no DNS look-up)."""
+    try:
+        checked = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    local, _, domain = checked.normalized.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def normalize_phone(text: str) -> str | None:
+    """A Russian mobile number as +7XXXXXXXXXX, or None when it is not one."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.strip().startswith("8") and len(digits) == 11:
+        digits = "7" + digits[1:]
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 7 or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        return None
+    if not phonenumbers.is_valid_number_for_region(number, "RU"):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

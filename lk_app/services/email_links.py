@@ -1,0 +1,85 @@
+"""Single-use e-mail link tokens (registration confirmation, later password reset)."""
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from lk_app.clock import now
+from lk_app.models import OneTimeToken
+from lk_app.services.tokens import new_secret, secret_hash
+
+CONFIRM_REGISTRATION = "confirm_registration"
+
+
+class LinkState(enum.Enum):
+    """What a presented link token turned out to be."""
+
+    VALID = "valid"
+    USED = "used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """The verdict on a token and, when it names one, the row it belongs to."""
+
+    state: LinkState
+    token: OneTimeToken | None = None
+
+
+def issue_link_token(user_id: int, purpose: str, email: str, ttl: timedelta, *, session: Session) -> str:
+    """A new 256-bit token for the user; every older unused token of that purpose dies."""
+    moment = now()
+    session.exec(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user_id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=moment)
+    )
+    token = new_secret(256)
+    session.add(
+        OneTimeToken(
+            token_hash=secret_hash(token), user_id=user_id, purpose=purpose, email=email, expires_at=moment + ttl
+        )
+    )
+    session.flush()
+    return token
+
+
+def check_link_token(token: str, purpose: str, *, session: Session) -> LinkCheck:
+    """Whether the token can still be used, without using it."""
+    if not token or len(token) > 200:
+        return LinkCheck(LinkState.UNKNOWN)
+    row = session.exec(
+        select(OneTimeToken).where(OneTimeToken.token_hash == secret_hash(token), OneTimeToken.purpose == purpose)
+    ).first()
+    if row is None:
+        return LinkCheck(LinkState.UNKNOWN)
+    if row.used_at is not None or row.revoked_at is not None:
+        return LinkCheck(LinkState.USED, row)
+    if row.expires_at <= now():
+        return LinkCheck(LinkState.EXPIRED, row)
+    return LinkCheck(LinkState.VALID, row)
+
+
+def use_link_token(token: str, purpose: str, *, session: Session) -> LinkCheck:
+    """Spend the token once: of two simultaneous uses only one sees VALID."""
+    verdict = check_link_token(token, purpose, session=session)
+    if verdict.state is not LinkState.VALID:
+        return verdict
+    spent = session.exec(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == verdict.token.id, OneTimeToken.used_at.is_(None), OneTimeToken.revoked_at.is_(None))
+        .values(used_at=now())
+    )
+    if spent.rowcount != 1:
+        return LinkCheck(LinkState.USED, verdict.token)
+    return verdict

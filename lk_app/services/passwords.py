@@ -1,0 +1,62 @@
+"""Password rules, hashing with bcrypt and the constant-time check for unknown users."""
+
+import base64
+import hashlib
+from functools import lru_cache
+
+import bcrypt
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from lk_app.settings import get_settings
+
+# bcrypt reads at most 72 bytes; a 20-character Cyrillic or emoji password can be longer,
+# so the password is first reduced to a fixed-size digest and never truncated.
+_SCHEME = "lk-bcrypt-sha256$"
+
+
+def _prehash(password: str) -> bytes:
+    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+
+
+def hash_password(password: str) -> str:
+    """A bcrypt hash of the password at the configured cost."""
+    salt = bcrypt.gensalt(rounds=get_settings().bcrypt_rounds)
+    return _SCHEME + bcrypt.hashpw(_prehash(password), salt).decode("ascii")
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether the password matches a hash made by `hash_password`."""
+    if not password_hash.startswith(_SCHEME):
+        return False
+    return bcrypt.checkpw(_prehash(password), password_hash[len(_SCHEME):].encode("ascii"))
+
+
+@lru_cache
+def _dummy_hash(rounds: int) -> str:
+    return hash_password("dummy password for unknown users")
+
+
+def burn_verify_time(password: str) -> None:
+    """Spend the time of one real check, so an unknown login answers as slowly as a known one."""
+    verify_password(password, _dummy_hash(get_settings().bcrypt_rounds))
+
+
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, confirmation: str, *, forbidden: tuple[str, ...] = ()) -> str | None:
+    """Why the new password is refused (in Russian), or None when it is acceptable."""
+    settings = get_settings()
+    if len(password) < settings.password_min_length:
+        return f"Пароль должен содержать не менее {settings.password_min_length} символов."
+    if len(password) > settings.password_max_length:
+        return f"Пароль должен содержать не более {settings.password_max_length} символов."
+    if password.casefold() in _common_passwords():
+        return "Этот пароль слишком распространён, придумайте другой."
+    if any(item and password.casefold() == item.casefold() for item in forbidden):
+        return "Пароль не должен совпадать с логином, номером лицевого счёта или e-mail."
+    if password != confirmation:
+        return "Пароль и подтверждение не совпадают."
+    return None

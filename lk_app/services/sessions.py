@@ -1,0 +1,87 @@
+"""Server-side login sessions: grants traded for cookies, idle and absolute timeouts, revocation."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from lk_app.clock import now
+from lk_app.models import AuthSession, LkUser, LoginGrant
+from lk_app.services.tokens import new_secret, secret_hash
+from lk_app.settings import get_settings
+
+SESSION_COOKIE = "lk_session"
+GRANT_TTL = timedelta(seconds=60)
+# Touching last_seen on every event would write on every click; a minute's precision suffices.
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a valid session belongs to: what states may keep."""
+
+    user_id: int
+    login: str
+    role: str
+
+
+def issue_login_grant(user_id: int, *, session: Session) -> str:
+    """A single-use ticket, valid one minute, that the cookie route trades for a session."""
+    grant = new_secret(256)
+    session.add(LoginGrant(grant_hash=secret_hash(grant), user_id=user_id, expires_at=now() + GRANT_TTL))
+    session.flush()
+    return grant
+
+
+def redeem_login_grant(grant: str, *, ip: str, user_agent: str, session: Session) -> str | None:
+    """Spend the grant and open a fresh session; returns the new session id for the cookie."""
+    if not grant or len(grant) > 200:
+        return None
+    spent = session.exec(
+        update(LoginGrant)
+        .where(LoginGrant.grant_hash == secret_hash(grant), LoginGrant.used_at.is_(None), LoginGrant.expires_at > now())
+        .values(used_at=now())
+    )
+    if spent.rowcount != 1:
+        return None
+    user_id = session.exec(select(LoginGrant.user_id).where(LoginGrant.grant_hash == secret_hash(grant))).one()
+    session_id = new_secret(128)
+    session.add(
+        AuthSession(id_hash=secret_hash(session_id), user_id=user_id, ip=ip[:45], user_agent=user_agent[:300])
+    )
+    session.flush()
+    return session_id
+
+
+def resolve_session(session_id: str | None, *, session: Session) -> SessionUser | None:
+    """The user of a live session, or None when it is unknown, revoked or timed out."""
+    if not session_id or len(session_id) > 100:
+        return None
+    settings = get_settings()
+    moment = now()
+    row = session.exec(select(AuthSession).where(AuthSession.id_hash == secret_hash(session_id))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if moment - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes) or moment - row.created_at > timedelta(
+        hours=settings.session_absolute_hours
+    ):
+        row.revoked_at = moment
+        session.add(row)
+        return None
+    if moment - row.last_seen_at >= LAST_SEEN_PRECISION:
+        row.last_seen_at = moment
+        session.add(row)
+    user = session.get(LkUser, row.user_id)
+    return SessionUser(user_id=user.id, login=user.login, role=user.role)
+
+
+def revoke_session(session_id: str | None, *, session: Session) -> None:
+    """End one session at once (logout)."""
+    if not session_id:
+        return
+    session.exec(
+        update(AuthSession)
+        .where(AuthSession.id_hash == secret_hash(session_id), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )

@@ -1,0 +1,59 @@
+"""All LK settings in one place, read from the environment and `.env`."""
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every rule and address of SPEC.md that a supplier may change."""
+
+    model_config = SettingsConfigDict(env_prefix="LK_", env_file=".env", extra="ignore")
+
+    db_url: str = Field("sqlite:///lk.db", validation_alias=AliasChoices("REFLEX_DB_URL", "LK_DB_URL"))
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "LK_REDIS_URL"))
+    public_url: str = "http://localhost:3000"
+
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str = "https://api.sendgrid.com"
+    email_from: str = "lk@example.ru"
+    smsaero_email: str | None = None
+    smsaero_api_key: str | None = None
+    smsaero_gate: str | None = None
+    sms_sign: str = "SMS Aero"
+    provider_timeout_seconds: float = 10.0
+    dispatch_max_attempts: int = 6
+    dispatch_in_app: bool = True
+
+    demo: bool = False
+    supplier_name: str = "ЭнергоСбыт Демо"
+    contact_phone: str = "8 800 100-00-00"
+    contact_hours: str = "пн–пт 8:00–20:00, сб 9:00–15:00"
+    support_email: str = "support@example.ru"
+    readings_window: str = "15-26"
+    payment_url: str | None = None
+
+    password_min_length: int = 8
+    password_max_length: int = 20
+    bcrypt_rounds: int = 12
+    email_link_ttl_hours: int = 24
+    reset_link_ttl_hours: int = 1
+    max_accounts_per_email: int = 10
+
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    cookie_secure: bool | None = None  # None: Secure exactly when LK_PUBLIC_URL is https
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie carries the Secure flag."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_url.startswith("https://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings of this process (tests clear the cache after changing the environment)."""
+    return Settings()

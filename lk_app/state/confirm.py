@@ -1,0 +1,56 @@
+"""The e-mail link page: confirms only when the customer presses «Подтвердить»."""
+
+import asyncio
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.email_links import LinkState
+from lk_app.services.registration import (
+    confirm_registration,
+    confirmation_link_state,
+    resend_confirmation,
+    user_of_link,
+)
+from lk_app.state.session import SessionState
+
+
+class ConfirmState(rx.State):
+    """What the link turned out to be: valid, done, used, expired or unknown."""
+
+    status: str = "checking"  # checking | valid | confirmed | used | expired | unknown
+    notice: str = ""
+    busy: bool = False
+
+    def _token(self) -> str:
+        return str(self.router.url.query_parameters.get("token", ""))[:200]
+
+    @rx.event
+    async def inspect(self):
+        """On load: look at the token without using it (mail scanners open links too)."""
+        self.notice = ""
+        state = await asyncio.to_thread(db.run, confirmation_link_state, self._token())
+        self.status = state.value
+
+    @rx.event
+    async def confirm(self):
+        """The press of «Подтвердить»: spend the token and confirm the e-mail."""
+        self.busy = True
+        yield
+        state = await asyncio.to_thread(db.run, confirm_registration, self._token())
+        self.busy = False
+        self.status = "confirmed" if state is LinkState.VALID else state.value
+
+    @rx.event
+    async def send_new_link(self):
+        """A fresh link to the address of an expired or spent one, while the LK is unconfirmed."""
+        user_id = await asyncio.to_thread(db.run, user_of_link, self._token())
+        if user_id is None:
+            self.notice = "Эта ссылка недействительна. Пройдите регистрацию через «Первый вход»."
+            return
+        session_state = await self.get_state(SessionState)
+        address = await asyncio.to_thread(db.run, resend_confirmation, user_id, ip=session_state._client_ip())
+        if address:
+            self.notice = f"Новая ссылка отправлена на {address}. Если письма нет, проверьте папку «Спам»."
+        else:
+            self.notice = "Новую ссылку отправить нельзя: регистрация уже подтверждена или ссылок запрошено слишком много. Попробуйте войти."

@@ -1,0 +1,62 @@
+"""Demo mode: sample accounts on the login page and the outbox of every message sent."""
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from lk_app.billing.demo import demo_sample_accounts
+from lk_app.messaging.outbox import recent_messages
+from lk_app.services import db
+from lk_app.settings import get_settings
+
+
+@dataclasses.dataclass
+class SampleAccount:
+    """A demo account a presenter can type into «Первый вход»."""
+
+    number: str = ""
+    surname: str = ""
+
+
+@dataclasses.dataclass
+class OutboxRow:
+    """One produced message, as /dev/outbox lists it."""
+
+    id: int = 0
+    channel: str = ""
+    recipient: str = ""
+    subject: str = ""
+    body_text: str = ""
+    body_html: str = ""
+    status: str = ""
+    created_at: str = ""
+
+
+class DemoState(rx.State):
+    """Demo data for the pages; empty unless LK_DEMO is on."""
+
+    enabled: bool = False
+    samples: list[SampleAccount] = []
+    messages: list[OutboxRow] = []
+
+    @rx.event
+    async def load_samples(self):
+        """The login page's sample accounts (only in demo mode)."""
+        self.enabled = get_settings().demo
+        if self.enabled:
+            rows = await asyncio.to_thread(db.run, demo_sample_accounts)
+            self.samples = [SampleAccount(number, surname) for number, surname in rows]
+
+    @rx.event
+    async def load_outbox(self):
+        """Every message the app produced, newest first; a 404-like page outside demo mode."""
+        self.enabled = get_settings().demo
+        if not self.enabled:
+            self.messages = []
+            return
+        views = await asyncio.to_thread(db.run, recent_messages)
+        self.messages = [
+            OutboxRow(v.id, v.channel, v.recipient, v.subject, v.body_text, v.body_html or "", v.status, v.created_at)
+            for v in views
+        ]

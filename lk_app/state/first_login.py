@@ -1,0 +1,150 @@
+"""First login: prove the account by number + surname, then register the LK with e-mail confirmation."""
+
+import asyncio
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.registration import (
+    ACCOUNT_NUMBER_FORMAT,
+    Proof,
+    RegistrationForm,
+    prove_account,
+    register_by_account,
+)
+from lk_app.billing.normalize import normalize_account_number
+from lk_app.state.session import SessionState
+
+REGISTRATION_FIELDS = ("surname", "password", "email", "phone", "consent")
+MISMATCH = "Лицевой счёт с такой фамилией не найден. Проверьте номер и фамилию."
+LIMITED = "Слишком много неудачных попыток. Попробуйте завтра или позвоните в контакт-центр."
+ALREADY = "Для этого лицевого счёта Личный кабинет уже зарегистрирован. Войдите или воспользуйтесь «Забыли пароль?»."
+SMS_LATER = "Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail."
+
+
+class FirstLoginState(rx.State):
+    """Which step the customer is on, what they typed that survives a refusal, and the errors."""
+
+    step: str = "prove"  # prove → register → sent
+    account_number: str = ""
+    surname: str = ""
+    email: str = ""
+    phone: str = ""
+    method: str = "email"
+    form_error: str = ""
+    already_registered: bool = False
+    number_error: str = ""
+    surname_error: str = ""
+    errors: dict[str, str] = {}
+    sent_to: str = ""
+    busy: bool = False
+    _account_id: int | None = None
+
+    @rx.var
+    def surname_field_error(self) -> str:
+        """The error of «Фамилия» in step 2."""
+        return self.errors.get("surname", "")
+
+    @rx.var
+    def password_error(self) -> str:
+        """The error of «Новый пароль»."""
+        return self.errors.get("password", "")
+
+    @rx.var
+    def email_error(self) -> str:
+        """The error of «E-mail»."""
+        return self.errors.get("email", "")
+
+    @rx.var
+    def phone_error(self) -> str:
+        """The error of «Телефон»."""
+        return self.errors.get("phone", "")
+
+    @rx.var
+    def consent_error(self) -> str:
+        """The error of the consent checkbox."""
+        return self.errors.get("consent", "")
+
+    @rx.event
+    def start(self):
+        """Every visit starts at step 1 with nothing proved."""
+        self.step = "prove"
+        self._account_id = None
+        self.form_error = self.number_error = self.surname_error = ""
+        self.already_registered = False
+        self.errors = {}
+        self.busy = False
+
+    @rx.event
+    def set_method(self, method: str):
+        """The chosen confirmation tab."""
+        if method in ("email", "sms"):
+            self.method = method
+
+    @rx.event
+    async def prove(self, form_data: dict):
+        """Step 1: the account number and the holder's surname."""
+        self.account_number = str(form_data.get("account_number", "")).strip()[:40]
+        self.surname = str(form_data.get("surname", "")).strip()[:100]
+        self.form_error = ""
+        self.already_registered = False
+        self.number_error = "" if normalize_account_number(self.account_number) else ACCOUNT_NUMBER_FORMAT
+        self.surname_error = "" if self.surname else "Укажите фамилию владельца лицевого счёта."
+        if self.number_error or self.surname_error:
+            return rx.set_focus("account_number" if self.number_error else "surname")
+        session_state = await self.get_state(SessionState)
+        result = await asyncio.to_thread(
+            db.run, prove_account, self.account_number, self.surname, ip=session_state._client_ip()
+        )
+        if result.proof is Proof.PROVED:
+            self._account_id = result.account_id
+            self.account_number = result.account_number
+            self.step = "register"
+            self.errors = {}
+            return rx.set_focus("password")
+        if result.proof is Proof.REGISTERED:
+            self.already_registered = True
+            self.form_error = ALREADY
+        else:
+            self.form_error = LIMITED if result.proof is Proof.LIMITED else MISMATCH
+        return None
+
+    @rx.event
+    async def register(self, form_data: dict):
+        """Step 2: create the LK for the proved account and send the confirmation link."""
+        if self._account_id is None:
+            self.start()
+            return
+        self.surname = str(form_data.get("surname", "")).strip()[:100]
+        self.email = str(form_data.get("email", "")).strip()[:254]
+        self.phone = str(form_data.get("phone", "")).strip()[:40]
+        self.form_error = ""
+        if self.method != "email":
+            self.form_error = SMS_LATER
+            return
+        form = RegistrationForm(
+            surname=self.surname,
+            password=str(form_data.get("password", ""))[:200],
+            confirmation=str(form_data.get("password_confirmation", ""))[:200],
+            email=self.email,
+            phone=self.phone,
+            consent=bool(form_data.get("consent")),
+        )
+        self.busy = True
+        yield
+        result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form)
+        self.busy = False
+        if result.already_registered:
+            self.already_registered = True
+            self.form_error = ALREADY
+            return
+        self.errors = result.errors
+        if result.errors:
+            first = next(name for name in REGISTRATION_FIELDS if name in result.errors)
+            yield rx.set_value("password", "")
+            yield rx.set_value("password_confirmation", "")
+            yield rx.set_focus(first)
+            return
+        self._account_id = None
+        self.sent_to = result.email
+        self.step = "sent"

@@ -1,0 +1,93 @@
+"""The running app for browser tests: AppHarness on a migrated database, a fake SendGrid, Chromium."""
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from lk_app.settings import get_settings
+from tests.fakes.sendgrid_server import FakeSendGrid
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SENDGRID_KEY = "SG.test-key"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@dataclass
+class RunningApp:
+    """Where the app answers, and the fake provider it sends mail through."""
+
+    url: str
+    sendgrid: FakeSendGrid
+
+
+@pytest.fixture(scope="session")
+def fake_sendgrid() -> Iterator[FakeSendGrid]:
+    """A fake SendGrid that checks requests as the real v3 API does."""
+    with FakeSendGrid(api_key=SENDGRID_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def lk(database_url, fake_sendgrid) -> Iterator[RunningApp]:
+    """The LK app served by AppHarness (in this process: the clock and the database are shared)."""
+    from reflex.testing import AppHarness
+
+    if not shutil.which("bun"):
+        pytest.exit("bun is not on PATH: run the tests with `make test` (it installs bun from npm).", returncode=3)
+    os.environ.update(
+        LK_SENDGRID_API_KEY=SENDGRID_KEY,
+        LK_SENDGRID_HOST=fake_sendgrid.url,
+        LK_DEMO="1",
+        LK_DISPATCH_IN_APP="1",
+        LK_PROVIDER_TIMEOUT_SECONDS="2",
+    )
+    redis_url = os.environ.get("LK_TEST_REDIS_URL")
+    if redis_url:
+        os.environ["REFLEX_REDIS_URL"] = redis_url
+    get_settings.cache_clear()
+    with AppHarness.create(root=ROOT, app_name="lk_app") as harness:
+        # Page and backend must be one site for the session cookie to ride the websocket.
+        url = re.sub(r"//localhost\b", "//127.0.0.1", harness.frontend_url).rstrip("/")
+        from reflex.config import get_config
+
+        get_config().deploy_url = url
+        os.environ["LK_PUBLIC_URL"] = url
+        get_settings.cache_clear()
+        yield RunningApp(url=url, sendgrid=fake_sendgrid)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium with the flags this closed network needs."""
+    if not Path(CHROMIUM).exists():
+        pytest.exit("Chromium is missing: `apt-get install -y chromium` (make test does it).", returncode=3)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser: Browser, lk) -> Iterator[Page]:
+    """A fresh browser context per test, on a desktop screen and on a 390-px phone."""
+    phone = request.param == "phone"
+    context = browser.new_context(
+        viewport=VIEWPORTS[request.param], is_mobile=phone, has_touch=phone, locale="ru-RU", base_url=lk.url
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

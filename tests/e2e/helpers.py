@@ -1,0 +1,113 @@
+"""Steps the browser tests share: loading billing data, registering, reading mail, logging in."""
+
+import io
+import itertools
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from lk_app.billing.importer import import_billing_dir
+from tests.fakes.sendgrid_server import links_in
+
+PASSWORD = "Зелёный-чай-7"
+_numbers = itertools.count(700100200)
+
+
+@dataclass
+class Customer:
+    """A billing account loaded for one test, and the e-mail its LK will use."""
+
+    number: str
+    surname: str
+    email: str
+    address: str
+
+
+def load_customer(surname: str = "Ёлкина") -> Customer:
+    """Import one account with a payment and a charge through the real CSV import."""
+    number = str(next(_numbers))
+    customer = Customer(number, surname, f"c{number}@example.ru", f"г. Демоград, ул. Мира, д. {number[-2:]}, кв. 5")
+    last_month = (date.today().replace(day=1) - timedelta(days=1))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "accounts.csv").write_text(
+            "account_number;surname;first_name;patronymic;address\n"
+            f"{number};{surname};Анна;Петровна;{customer.address}\n",
+            encoding="utf-8",
+        )
+        (folder / "payments.csv").write_text(
+            f"account_number;paid_on;amount\n{number};{last_month:%d.%m.%Y};1234,56\n", encoding="utf-8"
+        )
+        (folder / "charges.csv").write_text(
+            f"account_number;period;kwh;amount\n{number};{last_month:%Y-%m};190;1300,00\n", encoding="utf-8"
+        )
+        report = import_billing_dir(folder, out=io.StringIO())
+        assert not report.had_errors
+    return customer
+
+
+def prove(page: Page, number: str, surname: str) -> None:
+    """Step 1 of «Первый вход»."""
+    page.goto("/first-login")
+    page.get_by_label("Номер лицевого счёта").fill(number)
+    page.get_by_label("Фамилия").fill(surname)
+    page.get_by_role("button", name="Продолжить").click()
+
+
+def fill_registration(page: Page, customer: Customer, *, password: str = PASSWORD, confirmation: str | None = None,
+                      email: str | None = None, consent: bool = True) -> None:
+    """Step 2: the registration form, then «Сохранить»."""
+    page.get_by_label("Новый пароль").fill(password)
+    page.get_by_label("Подтверждение пароля").fill(password if confirmation is None else confirmation)
+    page.get_by_label("E-mail").fill(customer.email if email is None else email)
+    if consent:
+        page.get_by_label("Согласен на обработку персональных данных").check()
+    page.get_by_role("button", name="Сохранить").click()
+
+
+def confirmation_link(lk, customer: Customer) -> str:
+    """The newest link the fake SendGrid received for the customer."""
+    mail = lk.sendgrid.wait_for_mail(customer.email, timeout=20)
+    return next(link for link in links_in(mail) if "/confirm?token=" in link)
+
+
+def register(page: Page, lk, customer: Customer) -> str:
+    """First login and registration by e-mail; returns the confirmation link."""
+    prove(page, customer.number, customer.surname)
+    fill_registration(page, customer)
+    expect(page.get_by_text(customer.email)).to_be_visible()
+    return confirmation_link(lk, customer)
+
+
+def confirm(page: Page, link: str) -> None:
+    """Open the link and press «Подтвердить»."""
+    page.goto(link)
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page.get_by_text("Регистрация подтверждена")).to_be_visible()
+
+
+def log_in(page: Page, identifier: str, password: str = PASSWORD) -> None:
+    """The login form on `/`."""
+    page.goto("/")
+    page.get_by_label("Логин или номер лицевого счёта").fill(identifier)
+    page.get_by_label("Пароль", exact=True).fill(password)
+    page.get_by_role("button", name="Войти").click()
+
+
+def registered_customer(page: Page, lk) -> Customer:
+    """A customer whose LK is registered and confirmed."""
+    customer = load_customer()
+    confirm(page, register(page, lk, customer))
+    return customer
+
+
+def expect_on_cabinet(page: Page, customer: Customer) -> None:
+    """The cabinet shows the account's number, holder and address."""
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    expect(page.get_by_text(customer.number, exact=True)).to_be_visible()
+    expect(page.get_by_text(f"{customer.surname} Анна Петровна")).to_be_visible()
+    expect(page.get_by_text(customer.address)).to_be_visible()

@@ -1,0 +1,45 @@
+"""Small builders of test rows: billing accounts and registered LKs."""
+
+from sqlmodel import Session
+
+from lk_app.billing.normalize import surname_key
+from lk_app.models import BillingAccount, Payment
+from lk_app.services.registration import RegistrationForm
+
+GOOD_PASSWORD = "Зелёный-чай-7"
+
+
+def billing_account(session: Session, number: str = "100200300", surname: "str" = "Ёлкина", **fields) -> BillingAccount:
+    """A billing account as the import would make it."""
+    account = BillingAccount(
+        number=number,
+        surname=surname,
+        surname_key=surname_key(surname),
+        first_name=fields.pop("first_name", "Анна"),
+        patronymic=fields.pop("patronymic", "Петровна"),
+        address=fields.pop("address", "г. Демоград, ул. Ленина, д. 1, кв. 2"),
+        **fields,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def payment(session: Session, account: BillingAccount, paid_on, amount_kop: int) -> None:
+    """A payment on the account."""
+    session.add(Payment(account_id=account.id, paid_on=paid_on, amount_kop=amount_kop))
+    session.flush()
+
+
+def registration_form(**changes) -> RegistrationForm:
+    """A step-2 form that passes every rule, with the given fields changed."""
+    values = dict(
+        surname="Ёлкина",
+        password=GOOD_PASSWORD,
+        confirmation=GOOD_PASSWORD,
+        email="anna@example.ru",
+        phone="",
+        consent=True,
+    )
+    values.update(changes)
+    return RegistrationForm(**values)

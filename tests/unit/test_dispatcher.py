@@ -1,0 +1,336 @@
+"""The dispatcher against the fake SendGrid: sending, retries, abandoning, leases and concurrent dispatchers."""
+
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from lk_app import clock
+from lk_app.messaging.dispatcher import Dispatcher, retry_delay, run_worker, start_background_dispatcher
+from lk_app.messaging.outbox import queue_email, queue_sms
+from lk_app.messaging.senders import SendGridSender, Sender, TransientSendError
+from lk_app.models import OutboxMessage
+from lk_app.services import db
+from tests.fakes.sendgrid_server import FakeSendGrid, links_in
+
+KEY = "SG.dispatch-test-key"
+TIMEOUT = 0.5
+
+
+@pytest.fixture
+def sendgrid_api():
+    """A fresh fake SendGrid for each test."""
+    with FakeSendGrid(api_key=KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def sendgrid_settings(settings, sendgrid_api):
+    """Settings that point the app's e-mail at the fake."""
+    return settings(LK_SENDGRID_API_KEY=KEY, LK_SENDGRID_HOST=sendgrid_api.url,
+                    LK_PROVIDER_TIMEOUT_SECONDS=str(TIMEOUT))
+
+
+def _dispatcher(api: FakeSendGrid, **options) -> Dispatcher:
+    sender = SendGridSender(api_key=KEY, host=api.url, from_email="lk@example.ru", from_name="ЭнергоСбыт Демо",
+                            timeout=TIMEOUT)
+    return Dispatcher({"email": sender}, **{"max_attempts": 6, **options})
+
+
+def _link(address: str) -> str:
+    return f"https://lk.example.ru/confirm?token=secret-{address.split('@')[0]}"
+
+
+def _queue(*addresses: str) -> list[int]:
+    """Queue a confirmation mail to each address, committed; returns the row ids."""
+    with db.session_scope() as session:
+        messages = [
+            queue_email(session=session, to=address, template="confirm_registration", link=_link(address),
+                        login="100200300", ttl_hours=24)
+            for address in addresses
+        ]
+        session.flush()
+        return [message.id for message in messages]
+
+
+def _row(message_id: int) -> OutboxMessage:
+    with db.session_scope() as session:
+        return session.get(OutboxMessage, message_id)
+
+
+def _later() -> None:
+    """Past any backoff (at most 15 min × 1.5), instead of sleeping."""
+    clock.move(timedelta(hours=1))
+
+
+class _RecordingSender(Sender):
+    """A sender that keeps what it got; `during_send` runs inside each send."""
+
+    def __init__(self, during_send=None, error: Exception | None = None) -> None:
+        self.recipients: list[str] = []
+        self._during_send = during_send
+        self._error = error
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Record the message, run the hook, then fail or succeed."""
+        self.recipients.append(message.recipient)
+        if self._during_send is not None:
+            self._during_send()
+        if self._error is not None:
+            raise self._error
+        return f"local-{message.id}"
+
+
+def test_sends_a_queued_mail_and_marks_it_sent(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    assert _dispatcher(sendgrid_api).dispatch_once() == 1
+    mail = sendgrid_api.wait_for_mail("anna@example.ru")
+    assert mail["from"] == {"email": "lk@example.ru", "name": "ЭнергоСбыт Демо"}
+    assert mail["subject"] == "Подтверждение регистрации в Личном кабинете — ЭнергоСбыт Демо"
+    assert [block["type"] for block in mail["content"]] == ["text/plain", "text/html"]
+    assert links_in(mail) == [_link("anna@example.ru")]
+    row = _row(message_id)
+    assert (row.status, row.attempts, row.claimed_until, row.last_error) == ("sent", 1, None, None)
+    assert row.sent_at is not None and row.provider_message_id == sendgrid_api.requests[-1].message_id
+    assert _dispatcher(sendgrid_api).dispatch_once() == 0
+    assert len(sendgrid_api.requests) == 1
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_a_transient_answer_is_retried_after_a_backoff(clean_db, sendgrid_api, status):
+    [message_id] = _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api)
+    sendgrid_api.fail_next(status)
+    assert dispatcher.dispatch_once() == 1
+    row = _row(message_id)
+    assert (row.status, row.attempts, row.claimed_until) == ("pending", 1, None)
+    assert str(status) in row.last_error
+    assert timedelta(seconds=2.5) <= row.next_attempt_at - clock.now() <= timedelta(seconds=7.5)
+    assert dispatcher.dispatch_once() == 0  # not due yet
+    _later()
+    assert dispatcher.dispatch_once() == 1
+    assert _row(message_id).status == "sent" and _row(message_id).attempts == 2
+    assert [request.status for request in sendgrid_api.requests] == [status, 202]
+    assert len(sendgrid_api.mails_to("anna@example.ru")) == 1
+
+
+def test_a_client_error_abandons_at_once(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api)
+    sendgrid_api.fail_next(400)
+    assert dispatcher.dispatch_once() == 1
+    row = _row(message_id)
+    assert (row.status, row.attempts) == ("abandoned", 1)
+    assert "400" in row.last_error
+    _later()
+    assert dispatcher.dispatch_once() == 0
+    assert len(sendgrid_api.requests) == 1 and sendgrid_api.received == []
+
+
+def test_a_hanging_provider_times_out_and_is_retried(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api)
+    sendgrid_api.hang_next(10)
+    started = time.monotonic()
+    assert dispatcher.dispatch_once() == 1
+    assert time.monotonic() - started < 5
+    row = _row(message_id)
+    assert (row.status, row.attempts) == ("pending", 1) and "timed out" in row.last_error
+    _later()
+    assert dispatcher.dispatch_once() == 1
+    assert _row(message_id).status == "sent"
+    assert len(sendgrid_api.mails_to("anna@example.ru")) == 1
+
+
+def test_a_reset_connection_is_retried(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api)
+    sendgrid_api.reset_next()
+    dispatcher.dispatch_once()
+    assert _row(message_id).status == "pending"
+    _later()
+    dispatcher.dispatch_once()
+    assert _row(message_id).status == "sent"
+
+
+def test_the_last_failed_attempt_abandons_the_message(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api, max_attempts=3)
+    sendgrid_api.fail_next(500, count=5)
+    for _ in range(3):
+        assert dispatcher.dispatch_once() == 1
+        _later()
+    row = _row(message_id)
+    assert (row.status, row.attempts) == ("abandoned", 3) and "500" in row.last_error
+    assert dispatcher.dispatch_once() == 0
+    assert len(sendgrid_api.requests) == 3 and sendgrid_api.received == []
+
+
+def test_backoff_grows_is_capped_and_jittered():
+    for failures in range(1, 12):
+        base = min(5 * 2 ** (failures - 1), 15 * 60)
+        delays = {retry_delay(failures) for _ in range(20)}
+        assert all(timedelta(seconds=base * 0.5) <= delay <= timedelta(seconds=base * 1.5) for delay in delays)
+        assert len(delays) > 1
+
+
+def test_an_unexpected_sender_error_counts_as_a_failed_attempt(clean_db):
+    [message_id] = _queue("anna@example.ru")
+    sender = _RecordingSender(error=RuntimeError("bug in a backend"))
+    Dispatcher({"email": sender}, max_attempts=2).dispatch_once()
+    row = _row(message_id)
+    assert (row.status, row.attempts) == ("pending", 1) and "bug in a backend" in row.last_error
+    _later()
+    Dispatcher({"email": sender}, max_attempts=2).dispatch_once()
+    assert _row(message_id).status == "abandoned"
+
+
+def test_two_dispatchers_send_each_of_50_messages_exactly_once(clean_db, sendgrid_api):
+    addresses = [f"customer{n}@example.ru" for n in range(50)]
+    ids = _queue(*addresses)
+    dispatchers = [_dispatcher(sendgrid_api, batch_size=5) for _ in range(2)]
+    handled = [0, 0]
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def unsent() -> int:
+        with db.session_scope() as session:
+            return len(session.exec(select(OutboxMessage.id).where(col(OutboxMessage.status) != "sent")).all())
+
+    def work(index: int) -> None:
+        start.wait()
+        deadline = time.monotonic() + 60
+        try:
+            while unsent() and time.monotonic() < deadline:
+                handled[index] += dispatchers[index].dispatch_once()
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread below
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sum(handled) == 50, handled
+    recipients = [mail["personalizations"][0]["to"][0]["email"] for mail in sendgrid_api.received]
+    assert sorted(recipients) == sorted(addresses)
+    assert all(_row(message_id).attempts == 1 for message_id in ids)
+
+
+def test_a_crashed_dispatchers_row_is_sent_once_its_lease_ran_out(clean_db, sendgrid_api):
+    stale, live = _queue("stale@example.ru", "live@example.ru")
+    leases = {stale: clock.now() - timedelta(seconds=1), live: clock.now() + timedelta(minutes=1)}
+    with db.session_scope() as session:
+        for message_id, lease in leases.items():
+            row = session.get(OutboxMessage, message_id)
+            row.status, row.claimed_until = "sending", lease
+            session.add(row)
+    assert _dispatcher(sendgrid_api).dispatch_once() == 1
+    assert _row(stale).status == "sent"
+    assert _row(live).status == "sending"
+    assert sendgrid_api.mails_to("live@example.ru") == []
+
+
+def test_a_slow_batch_hands_back_what_it_cannot_start_within_half_its_lease(clean_db):
+    ids = _queue("a@example.ru", "b@example.ru", "c@example.ru")
+    sender = _RecordingSender(during_send=lambda: clock.move(timedelta(seconds=31)))
+    dispatcher = Dispatcher({"email": sender}, max_attempts=3, batch_size=3, lease_seconds=60)
+    assert dispatcher.dispatch_once() == 1
+    assert [_row(message_id).status for message_id in ids] == ["sent", "pending", "pending"]
+    assert [_row(message_id).attempts for message_id in ids] == [1, 0, 0]
+    assert dispatcher.dispatch_once() == 1
+    assert dispatcher.dispatch_once() == 1
+    assert sorted(sender.recipients) == ["a@example.ru", "b@example.ru", "c@example.ru"]
+
+
+def test_a_dispatcher_that_lost_its_lease_does_not_overwrite_the_outcome(clean_db, caplog):
+    [message_id] = _queue("anna@example.ru")
+    rescuer = _RecordingSender()
+
+    def stall_past_the_lease() -> None:
+        clock.move(timedelta(seconds=61))
+        Dispatcher({"email": rescuer}, max_attempts=3).dispatch_once()
+
+    staller = _RecordingSender(during_send=stall_past_the_lease, error=TransientSendError("late"))
+    with caplog.at_level(logging.WARNING, logger="lk_app.messaging"):
+        Dispatcher({"email": staller}, max_attempts=3).dispatch_once()
+    row = _row(message_id)
+    assert (row.status, row.attempts, row.provider_message_id) == ("sent", 1, f"local-{message_id}")
+    assert "lease lost" in caplog.text
+
+
+def test_other_channels_are_left_in_the_outbox(clean_db, sendgrid_api):
+    with db.session_scope() as session:
+        sms = queue_sms(session=session, to="+79123456789", text="Код: 123456")
+    [email] = _queue("anna@example.ru")
+    assert _dispatcher(sendgrid_api).dispatch_once() == 1
+    assert _row(email).status == "sent"
+    assert _row(sms.id).status == "pending"
+
+
+def test_without_an_email_sender_messages_stay_pending(clean_db, settings, monkeypatch, caplog):
+    monkeypatch.delenv("LK_SENDGRID_API_KEY", raising=False)
+    settings()
+    [message_id] = _queue("anna@example.ru")
+    assert Dispatcher({}, max_attempts=6).dispatch_once() == 0
+    with caplog.at_level(logging.INFO, logger="lk_app.messaging"):
+        run_worker(once=True)
+        assert start_background_dispatcher() is None
+    assert "messages stay in the outbox" in caplog.text
+    row = _row(message_id)
+    assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_run_worker_once_sends_everything_due(clean_db, sendgrid_api, sendgrid_settings):
+    ids = _queue(*[f"c{n}@example.ru" for n in range(25)])  # more than one batch
+    run_worker(once=True)
+    assert {_row(message_id).status for message_id in ids} == {"sent"}
+    assert len(sendgrid_api.received) == 25
+
+
+def test_the_background_dispatcher_sends_and_stops(clean_db, sendgrid_api, sendgrid_settings):
+    thread = start_background_dispatcher()
+    assert thread is not None and thread.daemon and thread.is_alive()
+    try:
+        [message_id] = _queue("anna@example.ru")
+        sendgrid_api.wait_for_mail("anna@example.ru", timeout=10)
+    finally:
+        thread.stop()
+    assert not thread.is_alive()
+    assert _row(message_id).status == "sent"
+
+
+def test_the_worker_ends_cleanly_on_sigterm(clean_db, sendgrid_api, sendgrid_settings):
+    [message_id] = _queue("anna@example.ru")
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminate_after_the_first_mail() -> None:
+        sendgrid_api.wait_for_mail("anna@example.ru", timeout=10)
+        # Only signal once the worker's handler is in place, or SIGTERM would end pytest itself.
+        if signal.getsignal(signal.SIGTERM) is not before:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=terminate_after_the_first_mail)
+    killer.start()
+    run_worker(once=False)
+    killer.join()
+    assert _row(message_id).status == "sent"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_logs_name_rows_but_never_carry_bodies_or_links(clean_db, sendgrid_api, caplog):
+    _queue("anna@example.ru")
+    dispatcher = _dispatcher(sendgrid_api, max_attempts=2)
+    sendgrid_api.fail_next(500, count=2)
+    with caplog.at_level(logging.DEBUG):
+        dispatcher.dispatch_once()
+        _later()
+        dispatcher.dispatch_once()
+    assert "abandoned" in caplog.text
+    assert "secret-anna" not in caplog.text and "Здравствуйте" not in caplog.text
