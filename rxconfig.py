@@ -1,6 +1,7 @@
 """Reflex configuration: the database and Redis come from the environment (see lk_app/settings.py)."""
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 from lk_app.settings import get_settings
 
@@ -12,4 +13,6 @@ config = rx.Config(
     redis_url=settings.redis_url,
     show_built_with_reflex=False,
     telemetry_enabled=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium", has_background=True))],
+    disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
 )

@@ -35,7 +35,6 @@ async def outbox_dispatcher():
 
 supplier = get_settings().supplier_name
 app = rx.App(
-    theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium", has_background=True),
     api_transformer=auth_routes,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg")],
 )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, field, submit
+from lk_app.components.forms import checkbox, field, form, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.first_login import FirstLoginState as S
 
@@ -10,7 +10,7 @@ TITLE = "Первый вход"
 
 
 def _prove_step() -> rx.Component:
-    return rx.form(
+    return form(
         rx.vstack(
             rx.text("Укажите номер лицевого счёта и фамилию владельца, как в квитанции."),
             field("Номер лицевого счёта", "account_number", S.number_error, default_value=S.account_number, input_mode="numeric"),
@@ -23,13 +23,11 @@ def _prove_step() -> rx.Component:
         ),
         on_submit=S.prove,
         key="prove",
-        reset_on_submit=False,
-        width="100%",
     )
 
 
 def _register_step() -> rx.Component:
-    return rx.form(
+    return form(
         rx.vstack(
             rx.text("Лицевой счёт ", rx.text.strong(S.account_number), ". Заполните данные для входа."),
             field("Фамилия", "surname", S.surname_field_error, default_value=S.surname, autocomplete="family-name"),
@@ -44,22 +42,21 @@ def _register_step() -> rx.Component:
                 "consent",
                 S.consent_error,
             ),
+            # The panels stand outside the tabs: a tab panel is named after its tab, and a panel
+            # named «…по e-mail» would answer to the «E-mail» label as well.
             rx.tabs.root(
                 rx.tabs.list(
                     rx.tabs.trigger("Подтверждение по e-mail", value="email"),
                     rx.tabs.trigger("Подтверждение по СМС", value="sms"),
                 ),
-                rx.tabs.content(
-                    rx.text("Мы отправим ссылку для подтверждения на указанный e-mail.", size="2", padding_top="8px"),
-                    value="email",
-                ),
-                rx.tabs.content(
-                    rx.text("Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail.", size="2", padding_top="8px"),
-                    value="sms",
-                ),
                 value=S.method,
                 on_change=S.set_method,
                 width="100%",
+            ),
+            rx.cond(
+                S.method == "email",
+                rx.text("Мы отправим ссылку для подтверждения на указанный адрес.", size="2"),
+                rx.text("Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail.", size="2"),
             ),
             rx.cond(S.form_error != "", alert(S.form_error), rx.fragment()),
             rx.cond(S.already_registered, rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
@@ -69,8 +66,6 @@ def _register_step() -> rx.Component:
         ),
         on_submit=S.register,
         key="register",
-        reset_on_submit=False,
-        width="100%",
     )
 
 

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import field, submit
+from lk_app.components.forms import field, form, submit
 from lk_app.components.layout import alert, page
 from lk_app.settings import get_settings
 from lk_app.state.demo import DemoState
@@ -49,7 +49,7 @@ def login_page() -> rx.Component:
     """The login form."""
     return page(
         TITLE,
-        rx.form(
+        form(
             rx.vstack(
                 field("Логин или номер лицевого счёта", "identifier", rx.Var.create(""), autocomplete="username"),
                 field("Пароль", "password", rx.Var.create(""), type="password", autocomplete="current-password"),
@@ -65,8 +65,6 @@ def login_page() -> rx.Component:
                 width="100%",
             ),
             on_submit=LoginState.log_in,
-            reset_on_submit=False,
-            width="100%",
         ),
         rx.flex(
             rx.link("Забыли пароль?", href="/forgot"),

@@ -41,7 +41,8 @@ class LoginState(rx.State):
         self.notice = ""
         if not identifier or not password:
             self.error = "Введите логин или номер лицевого счёта и пароль."
-            return rx.set_focus("identifier" if not identifier else "password")
+            yield rx.set_focus("identifier" if not identifier else "password")
+            return
         self.busy = True
         yield
         session_state = await self.get_state(SessionState)

@@ -64,8 +64,7 @@ def fill_registration(page: Page, customer: Customer, *, password: str = PASSWOR
     page.get_by_label("Новый пароль").fill(password)
     page.get_by_label("Подтверждение пароля").fill(password if confirmation is None else confirmation)
     page.get_by_label("E-mail").fill(customer.email if email is None else email)
-    if consent:
-        page.get_by_label("Согласен на обработку персональных данных").check()
+    page.get_by_label("Согласен на обработку персональных данных").set_checked(consent)
     page.get_by_role("button", name="Сохранить").click()
 
 

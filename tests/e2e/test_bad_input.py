@@ -75,8 +75,6 @@ def test_each_bad_field_is_named_and_the_rest_is_kept(page: Page):
             expect(page.get_by_label("E-mail")).to_have_value(customer.email)
         expect(page.get_by_label("Новый пароль")).to_have_value("")
         expect(page.get_by_label(LABELS[field_id])).to_be_focused()
-        if not changes.get("consent", True):
-            page.get_by_label("Согласен на обработку персональных данных").uncheck()
 
 
 def test_a_used_link_says_so_and_offers_a_new_one(page: Page, lk):
