@@ -11,6 +11,7 @@ from lk_app.pages.first_login import first_login_page
 from lk_app.pages.login import TITLE as LOGIN_TITLE
 from lk_app.pages.login import login_page
 from lk_app.pages.outbox import outbox_page
+from lk_app.pages.register import register_page
 from lk_app.routes import auth_routes
 from lk_app.settings import get_settings
 from lk_app.state.cabinet import CabinetState, SettingsState
@@ -18,6 +19,7 @@ from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
 from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
+from lk_app.state.register import RegisterState
 
 
 @contextlib.asynccontextmanager
@@ -42,6 +44,7 @@ app.register_lifespan_task(outbox_dispatcher)
 
 app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, DemoState.load_samples])
 app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}", on_load=FirstLoginState.start)
+app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}", on_load=RegisterState.start)
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=SettingsState.load)

@@ -12,12 +12,13 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "setup: creating .venv"
   python3 -m venv .venv
 fi
-stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-${REQUIREMENTS}"
-if [[ ! -f "$stamp" ]]; then
+# The dev requirements include the runtime ones, so their stamp serves both.
+digest="$(cat requirements*.txt | sha256sum | cut -c1-16)"
+if [[ ! -f ".venv/.installed-$digest-$REQUIREMENTS" && ! -f ".venv/.installed-$digest-requirements-dev.txt" ]]; then
   echo "setup: installing $REQUIREMENTS"
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  rm -f .venv/.installed-*
-  touch "$stamp"
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$digest-*" -delete
+  touch ".venv/.installed-$digest-$REQUIREMENTS"
 fi
 
 BUN_VERSION="1.4.4"

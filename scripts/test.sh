@@ -8,4 +8,4 @@ cd "$ROOT"
 bash scripts/setup.sh --tests
 source scripts/env.sh
 python -m pytest tests/unit -q "$@"
-python -m pytest tests/e2e -q -p no:asyncio "$@"
+python -m pytest tests/e2e -q -p no:asyncio -W ignore::pytest.PytestConfigWarning "$@"

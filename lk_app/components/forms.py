@@ -10,12 +10,14 @@ def field(
     *,
     type: str = "text",
     autocomplete: str = "off",
-    default_value: rx.Var | str = "",
-    input_mode: str | None = None,
     hint: str = "",
+    **input_props,
 ) -> rx.Component:
-    """A labelled input named `name` (its id too); `error` is shown beneath it and marks it invalid."""
-    extra = {"input_mode": input_mode} if input_mode else {}
+    """A labelled input named `name` (its id too); `error` is shown beneath it and marks it invalid.
+
+    `input_props` go to the input: `default_value` for a field read on submit, or `value` with
+    `on_change` for one the page needs before that.
+    """
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
         rx.input(
@@ -23,12 +25,11 @@ def field(
             name=name,
             type=type,
             auto_complete=autocomplete,
-            default_value=default_value,
             aria_invalid=rx.cond(error != "", "true", "false"),
             aria_describedby=f"{name}-error",
             size="3",
             width="100%",
-            **extra,
+            **input_props,
         ),
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
         rx.cond(
@@ -64,3 +65,8 @@ def form(*children: rx.Component, on_submit: rx.EventHandler, key: str | None = 
 def submit(label: str, loading: rx.Var | bool = False) -> rx.Component:
     """The form's main button."""
     return rx.button(label, type="submit", size="3", width="100%", loading=loading)
+
+
+def countdown_note(seconds: rx.Var) -> rx.Component:
+    """«Повторно — через N с» while a resend is not yet allowed."""
+    return rx.cond(seconds > 0, rx.text("Повторная отправка — через ", seconds, " с", size="2", color_scheme="gray"), rx.fragment())

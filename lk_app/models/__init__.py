@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken
+from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken, SmsCode
 from lk_app.models.billing import BillingAccount, Charge, Payment
 from lk_app.models.outbox import OutboxMessage
 from lk_app.models.users import AccountLink, LkUser
@@ -20,5 +20,6 @@ __all__ = [
     "OneTimeToken",
     "OutboxMessage",
     "Payment",
+    "SmsCode",
     "metadata",
 ]

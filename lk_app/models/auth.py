@@ -1,4 +1,4 @@
-"""Sessions, login grants, one-time e-mail tokens and the events that limits count."""
+"""Sessions, login grants, one-time e-mail tokens, SMS codes and the events that limits count."""
 
 from datetime import datetime
 
@@ -47,6 +47,25 @@ class OneTimeToken(SQLModel, table=True):
     email: str = Field(max_length=254)
     created_at: datetime = Field(default_factory=now)
     expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class SmsCode(SQLModel, table=True):
+    """A 6-digit code sent by SMS to prove a phone: stored salted and hashed, bound to phone and purpose."""
+
+    __tablename__ = "sms_code"
+    __table_args__ = (Index("ix_sms_code_phone_purpose_created", "phone", "purpose", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=16)
+    purpose: str = Field(max_length=20)
+    salt: str = Field(max_length=32)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=now)
+    expires_at: datetime
+    attempts: int = 0  # every try counts, and a newer code starts from its predecessor's count
+    verified_at: datetime | None = None
     used_at: datetime | None = None
     revoked_at: datetime | None = None
 

@@ -53,13 +53,24 @@ def _account_card() -> rx.Component:
     )
 
 
+def _no_accounts() -> rx.Component:
+    return rx.vstack(
+        rx.text("К Личному кабинету пока не привязан ни один лицевой счёт."),
+        rx.text("Привяжите счёт, чтобы видеть начисления и платежи: понадобятся его номер и сумма последнего платежа.",
+                color_scheme="gray", size="2"),
+        rx.link(rx.button("Добавить лицевой счёт", size="3", width="100%"), href="/settings", width="100%"),
+        spacing="3",
+        width="100%",
+    )
+
+
 def cabinet_page() -> rx.Component:
     """The chosen account's number, holder, address, balance and recent payments."""
     return page(
         "Личный кабинет",
         rx.cond(
             S.loaded,
-            rx.cond(S.number != "", _account_card(), rx.text("К Личному кабинету пока не привязан ни один лицевой счёт.")),
+            rx.cond(S.number != "", _account_card(), _no_accounts()),
             rx.spinner(),
         ),
         menu=menu(),

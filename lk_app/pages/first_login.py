@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, field, form, submit
+from lk_app.components.forms import checkbox, countdown_note, field, form, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.first_login import FirstLoginState as S
 
@@ -26,6 +26,29 @@ def _prove_step() -> rx.Component:
     )
 
 
+def _sms_panel() -> rx.Component:
+    return rx.vstack(
+        field("Телефон", "sms_phone", S.sms_phone_error, type="tel", autocomplete="tel", value=S.sms_phone,
+              on_change=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
+        rx.button("Отправить смс", type="button", variant="outline", on_click=S.send_code, disabled=S.resend_in > 0, width="100%"),
+        countdown_note(S.resend_in),
+        rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
+        rx.hstack(
+            rx.box(
+                field("Код подтверждения", "sms_code", S.code_field_error, input_mode="numeric", autocomplete="one-time-code",
+                      value=S.sms_code, on_change=S.set_sms_code),
+                flex_grow="1",
+            ),
+            rx.button("ОК", type="button", on_click=S.confirm_code, size="3", margin_top="26px"),
+            align="start",
+            width="100%",
+        ),
+        rx.cond(S.phone_verified, rx.badge("Подтверждено", color_scheme="green", size="3"), rx.fragment()),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _register_step() -> rx.Component:
     return form(
         rx.vstack(
@@ -35,8 +58,13 @@ def _register_step() -> rx.Component:
                   hint="От 8 до 20 символов; не совпадает с номером счёта и e-mail."),
             field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
             field("E-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
-            field("Телефон", "phone", S.phone_error, type="tel", default_value=S.phone, autocomplete="tel",
-                  hint="Необязательно. Например, +7 912 345-67-89."),
+            # On the SMS tab its own «Телефон» takes over, prefilled from this one.
+            rx.cond(
+                S.method == "email",
+                field("Телефон", "phone", S.phone_error, type="tel", default_value=S.phone, autocomplete="tel",
+                      hint="Необязательно. Например, +7 912 345-67-89.", on_blur=S.remember_phone),
+                rx.fragment(),
+            ),
             checkbox(
                 rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
                 "consent",
@@ -56,7 +84,7 @@ def _register_step() -> rx.Component:
             rx.cond(
                 S.method == "email",
                 rx.text("Мы отправим ссылку для подтверждения на указанный адрес.", size="2"),
-                rx.text("Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail.", size="2"),
+                _sms_panel(),
             ),
             rx.cond(S.form_error != "", alert(S.form_error), rx.fragment()),
             rx.cond(S.already_registered, rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),

@@ -1,5 +1,6 @@
 """Counting events under sliding-window limits, kept in the database so every worker sees them."""
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +26,9 @@ LOGIN_PER_IDENTIFIER = Limit("login_identifier", 20, timedelta(hours=1))
 LOGIN_PER_IP = Limit("login_ip", 100, timedelta(hours=1))
 CONFIRMATION_RESEND_PER_USER = Limit("confirm_resend_user", 5, timedelta(hours=1))
 CONFIRMATION_RESEND_PER_IP = Limit("confirm_resend_ip", 30, timedelta(hours=1))
+SMS_PER_PHONE_HOUR = Limit("sms_phone_hour", 5, timedelta(hours=1))
+SMS_PER_PHONE_DAY = Limit("sms_phone_day", 10, timedelta(days=1))
+SMS_PER_IP = Limit("sms_ip", 20, timedelta(hours=1))
 
 
 def record(limit: Limit, subject: str, *, session: Session) -> None:
@@ -47,6 +51,21 @@ def recent(limit: Limit, subject: str, *, session: Session) -> tuple[int, object
 def exceeded(limit: Limit, subject: str, *, session: Session) -> bool:
     """Whether the subject has used up its limit."""
     return recent(limit, subject, session=session)[0] >= limit.count
+
+
+def seconds_until_free(limit: Limit, subject: str, *, session: Session) -> int:
+    """How long until the subject may act again under the limit; 0 when it may now."""
+    since = now() - limit.window
+    window = (
+        select(LimitEvent.created_at)
+        .where(LimitEvent.kind == limit.kind, LimitEvent.subject == subject, LimitEvent.created_at > since)
+        .order_by(LimitEvent.created_at.desc())
+    )
+    # The window frees a place when the limit-th newest event falls out of it.
+    oldest_that_counts = session.exec(window.offset(limit.count - 1).limit(1)).first()
+    if oldest_that_counts is None:
+        return 0
+    return max(1, math.ceil((oldest_that_counts + limit.window - now()).total_seconds()))
 
 
 def forget(limit: Limit, subject: str, *, session: Session) -> None:

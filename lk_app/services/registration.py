@@ -1,6 +1,7 @@
 """First login by account number + surname, registration of the LK and its e-mail confirmation."""
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,9 +22,21 @@ from lk_app.services.email_links import (
     use_link_token,
 )
 from lk_app.services.passwords import hash_password, password_problem
+from lk_app.services.sessions import issue_login_grant
+from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, use_phone_proof
 from lk_app.settings import get_settings
 
 ACCOUNT_NUMBER_FORMAT = "Номер лицевого счёта состоит из 6–15 цифр."
+PHONE_FORMAT = "Укажите мобильный номер России, например +7 912 345-67-89."
+CONSENT_MISSING = "Нужно согласие на обработку персональных данных."
+LOGIN_TAKEN = "Этот логин недоступен. Придумайте другой или воспользуйтесь «Забыли пароль?»."
+LOGIN_PATTERN = re.compile(r"[\w.\-]{3,32}")
+CODE_REFUSALS = {
+    Check.WRONG: "Неверный код. Проверьте цифры из СМС.",
+    Check.EXHAUSTED: "Код введён неверно слишком много раз. Запросите новый код.",
+    Check.EXPIRED: "Срок действия кода истёк. Запросите новый код.",
+    Check.NONE: "Код не запрашивался или уже использован. Запросите новый код.",
+}
 
 
 class Proof(enum.Enum):
@@ -74,13 +87,26 @@ class RegistrationForm:
     consent: bool
 
 
+@dataclass(frozen=True)
+class PhoneProof:
+    """The phone and the SMS code the customer typed for it; the server re-checks both."""
+
+    phone: str
+    code: str
+
+
 @dataclass
 class RegistrationResult:
-    """Field errors (field name → Russian reason), or the address the link went to."""
+    """Field errors (field name → Russian reason), or the address the link went to and, with a proved phone, a login grant."""
 
     errors: dict[str, str] = field(default_factory=dict)
     email: str = ""
     already_registered: bool = False
+    grant: str | None = None
+
+
+class _ProofSpent(Exception):
+    """The SMS proof was used up by a simultaneous request: nothing of this registration may stay."""
 
 
 def _emails_accounts(email: str, *, session: Session) -> int:
@@ -89,41 +115,134 @@ def _emails_accounts(email: str, *, session: Session) -> int:
     ).one()
 
 
-def register_by_account(account_id: int, form: RegistrationForm, *, session: Session) -> RegistrationResult:
-    """Step 2: create the unconfirmed LK, link the account and queue the confirmation e-mail, all at once."""
+def _check_contacts(form_email: str, form_phone: str, errors: dict[str, str], *, session: Session) -> tuple[str | None, str | None]:
+    """The normalized e-mail (required) and phone (optional), with their refusals added to `errors`."""
     settings = get_settings()
-    account = session.get(BillingAccount, account_id)
-    errors: dict[str, str] = {}
-    if surname_key(form.surname) != account.surname_key:
-        errors["surname"] = "Фамилия не совпадает с фамилией владельца лицевого счёта."
-    email = normalize_email(form.email)
+    email = normalize_email(form_email)
     if email is None:
         errors["email"] = "Укажите e-mail в виде name@example.ru."
     elif _emails_accounts(email, session=session) >= settings.max_accounts_per_email:
         errors["email"] = f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."
     phone = None
-    if form.phone.strip():
-        phone = normalize_phone(form.phone)
+    if form_phone.strip():
+        phone = normalize_phone(form_phone)
         if phone is None:
-            errors["phone"] = "Укажите мобильный номер России, например +7 912 345-67-89."
-    problem = password_problem(form.password, form.confirmation, forbidden=(account.number, email or form.email))
-    if problem:
-        errors["password"] = problem
-    if not form.consent:
-        errors["consent"] = "Нужно согласие на обработку персональных данных."
-    if errors:
-        return RegistrationResult(errors=errors)
+            errors["phone"] = PHONE_FORMAT
+    return email, phone
 
-    user = LkUser(login=account.number, login_key=account.number, password_hash=hash_password(form.password),
-                  email=email, phone=phone)
+
+def _check_phone_proof(proof: PhoneProof | None, errors: dict[str, str], *, session: Session) -> int | None:
+    """The id of the verified code behind the proof, or None with the reason in `errors["sms_code"]`."""
+    if proof is None or not proof.code.strip():
+        errors["sms_code"] = "Подтвердите телефон: получите код по СМС и введите его."
+        return None
+    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, session=session)
+    if verdict.outcome is not Check.OK:
+        errors["sms_code"] = CODE_REFUSALS[verdict.outcome]
+        return None
+    return verdict.code_id
+
+
+def _create_lk(user: LkUser, account: BillingAccount | None, proof: PhoneProof | None, code_id: int | None, *, session: Session) -> bool:
+    """Add the LK (and its first link) and spend the SMS proof, all or nothing; False when it already exists."""
     try:
         with session.begin_nested():
             session.add(user)
             session.flush()
-            session.add(AccountLink(user_id=user.id, account_id=account.id))
-            session.flush()
+            if account is not None:
+                session.add(AccountLink(user_id=user.id, account_id=account.id))
+                session.flush()
+            if code_id is not None and not use_phone_proof(code_id, proof.phone, CONFIRM_PHONE, session=session):
+                raise _ProofSpent
     except IntegrityError:
+        return False
+    return True
+
+
+def register_by_account(
+    account_id: int, form: RegistrationForm, *, phone_proof: PhoneProof | None = None, session: Session
+) -> RegistrationResult:
+    """Step 2: create the LK, link the account and queue the confirmation e-mail, all at once.
+
+    With a phone proved by SMS the LK is confirmed at once and the result carries a login grant.
+    """
+    account = session.get(BillingAccount, account_id)
+    errors: dict[str, str] = {}
+    if surname_key(form.surname) != account.surname_key:
+        errors["surname"] = "Фамилия не совпадает с фамилией владельца лицевого счёта."
+    email, phone = _check_contacts(form.email, form.phone, errors, session=session)
+    problem = password_problem(form.password, form.confirmation, forbidden=(account.number, email or form.email))
+    if problem:
+        errors["password"] = problem
+    if not form.consent:
+        errors["consent"] = CONSENT_MISSING
+    code_id = _check_phone_proof(phone_proof, errors, session=session) if phone_proof is not None else None
+    if errors:
+        return RegistrationResult(errors=errors)
+
+    user = LkUser(login=account.number, login_key=account.number, password_hash=hash_password(form.password), email=email,
+                  phone=phone_proof.phone if phone_proof else phone, phone_confirmed=phone_proof is not None)
+    try:
+        created = _create_lk(user, account, phone_proof, code_id, session=session)
+    except _ProofSpent:
+        return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
+    if not created:
         return RegistrationResult(already_registered=True)
+    _queue_confirmation(user, session=session)
+    grant = issue_login_grant(user.id, session=session) if user.phone_confirmed else None
+    return RegistrationResult(email=email, grant=grant)
+
+
+def login_problem(login: str) -> str | None:
+    """Why a free login is refused (in Russian), or None when its form is acceptable."""
+    if not LOGIN_PATTERN.fullmatch(login):
+        return "Логин — от 3 до 32 символов: буквы, цифры, точка, дефис и подчёркивание."
+    if normalize_account_number(login):
+        # A login of digits would shadow the account number of an LK registered by «Первый вход».
+        return "Логин из одних цифр похож на номер лицевого счёта: добавьте буквы."
+    return None
+
+
+@dataclass
+class LoginRegistrationForm:
+    """What the customer typed on /register."""
+
+    login: str
+    password: str
+    confirmation: str
+    email: str
+    phone: str
+    code: str
+    consent: bool
+
+
+def register_by_login(form: LoginRegistrationForm, *, session: Session) -> RegistrationResult:
+    """/register: an LK with a free login and an SMS-proved phone; the e-mail gets its confirmation link."""
+    errors: dict[str, str] = {}
+    login = form.login.strip()
+    if problem := login_problem(login):
+        errors["login"] = problem
+    email, phone = _check_contacts(form.email, form.phone, errors, session=session)
+    if phone is None and "phone" not in errors:
+        errors["phone"] = PHONE_FORMAT
+    problem = password_problem(form.password, form.confirmation, forbidden=(login, email or form.email))
+    if problem:
+        errors["password"] = problem
+    if not form.consent:
+        errors["consent"] = CONSENT_MISSING
+    proof = PhoneProof(phone, form.code) if phone else None
+    code_id = _check_phone_proof(proof, errors, session=session) if proof else None
+    if errors:
+        return RegistrationResult(errors=errors)
+
+    user = LkUser(login=login, login_key=login.casefold(), password_hash=hash_password(form.password), email=email,
+                  phone=phone, phone_confirmed=True)
+    try:
+        created = _create_lk(user, None, proof, code_id, session=session)
+    except _ProofSpent:
+        return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
+    if not created:
+        return RegistrationResult(errors={"login": LOGIN_TAKEN})
     _queue_confirmation(user, session=session)
     return RegistrationResult(email=email)
 

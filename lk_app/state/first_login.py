@@ -5,24 +5,26 @@ import asyncio
 import reflex as rx
 
 from lk_app.services import db
+from lk_app.billing.normalize import normalize_account_number
 from lk_app.services.registration import (
     ACCOUNT_NUMBER_FORMAT,
+    PhoneProof,
     Proof,
     RegistrationForm,
     prove_account,
     register_by_account,
 )
-from lk_app.billing.normalize import normalize_account_number
-from lk_app.state.session import SessionState
+from lk_app.state.phone_code import PhoneCodeMixin
+from lk_app.state.session import SessionState, navigate_to_backend
 
-REGISTRATION_FIELDS = ("surname", "password", "email", "phone", "consent")
+REGISTRATION_FIELDS = ("surname", "password", "email", "phone", "consent", "sms_code")
 MISMATCH = "Лицевой счёт с такой фамилией не найден. Проверьте номер и фамилию."
 LIMITED = "Слишком много неудачных попыток. Попробуйте завтра или позвоните в контакт-центр."
 ALREADY = "Для этого лицевого счёта Личный кабинет уже зарегистрирован. Войдите или воспользуйтесь «Забыли пароль?»."
-SMS_LATER = "Подтверждение по СМС пока недоступно: выберите подтверждение по e-mail."
+PHONE_NOT_CONFIRMED = "Сначала подтвердите телефон: получите код по СМС, введите его и нажмите «ОК»."
 
 
-class FirstLoginState(rx.State):
+class FirstLoginState(PhoneCodeMixin, rx.State):
     """Which step the customer is on, what they typed that survives a refusal, and the errors."""
 
     step: str = "prove"  # prove → register → sent
@@ -61,6 +63,11 @@ class FirstLoginState(rx.State):
         return self.errors.get("phone", "")
 
     @rx.var
+    def code_field_error(self) -> str:
+        """The error of «Код подтверждения»: the code's own, or the one «Сохранить» found."""
+        return self.sms_code_error or self.errors.get("sms_code", "")
+
+    @rx.var
     def consent_error(self) -> str:
         """The error of the consent checkbox."""
         return self.errors.get("consent", "")
@@ -74,12 +81,20 @@ class FirstLoginState(rx.State):
         self.already_registered = False
         self.errors = {}
         self.busy = False
+        self._forget_phone_code()
 
     @rx.event
     def set_method(self, method: str):
         """The chosen confirmation tab."""
         if method in ("email", "sms"):
             self.method = method
+
+    @rx.event
+    def remember_phone(self, value: str):
+        """The optional phone of the form, which prefills the SMS tab's."""
+        self.phone = str(value).strip()[:40]
+        if not self.sms_phone:
+            self.sms_phone = self.phone
 
     @rx.event
     async def prove(self, form_data: dict):
@@ -117,22 +132,26 @@ class FirstLoginState(rx.State):
             return
         self.surname = str(form_data.get("surname", "")).strip()[:100]
         self.email = str(form_data.get("email", "")).strip()[:254]
-        self.phone = str(form_data.get("phone", "")).strip()[:40]
+        by_sms = self.method == "sms"
+        if not by_sms:
+            self.phone = str(form_data.get("phone", "")).strip()[:40]
         self.form_error = ""
-        if self.method != "email":
-            self.form_error = SMS_LATER
+        if by_sms and not self.phone_verified:
+            self.errors = {"sms_code": PHONE_NOT_CONFIRMED}
+            yield rx.set_focus("sms_phone" if not self.sms_phone else "sms_code")
             return
         form = RegistrationForm(
             surname=self.surname,
             password=str(form_data.get("password", ""))[:200],
             confirmation=str(form_data.get("password_confirmation", ""))[:200],
             email=self.email,
-            phone=self.phone,
+            phone="" if by_sms else self.phone,
             consent=bool(form_data.get("consent")),
         )
+        proof = PhoneProof(self._verified_phone, self.sms_code) if by_sms else None
         self.busy = True
         yield
-        result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form)
+        result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form, phone_proof=proof)
         self.busy = False
         if result.already_registered:
             self.already_registered = True
@@ -140,6 +159,8 @@ class FirstLoginState(rx.State):
             return
         self.errors = result.errors
         if result.errors:
+            if "sms_code" in result.errors:
+                self.phone_verified = False
             first = next(name for name in REGISTRATION_FIELDS if name in result.errors)
             yield rx.set_value("password", "")
             yield rx.set_value("password_confirmation", "")
@@ -147,4 +168,7 @@ class FirstLoginState(rx.State):
             return
         self._account_id = None
         self.sent_to = result.email
+        if result.grant:
+            yield navigate_to_backend("/auth/session", grant=result.grant)
+            return
         self.step = "sent"

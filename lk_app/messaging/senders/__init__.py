@@ -1,8 +1,9 @@
 """Provider backends by channel, built from the settings."""
 
-from lk_app.messaging.outbox import EMAIL
+from lk_app.messaging.outbox import EMAIL, SMS
 from lk_app.messaging.senders.base import PermanentSendError, SendError, Sender, TransientSendError
 from lk_app.messaging.senders.sendgrid_email import SendGridSender
+from lk_app.messaging.senders.smsaero_sms import SmsAeroSender
 from lk_app.settings import Settings
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "SendError",
     "SendGridSender",
     "Sender",
+    "SmsAeroSender",
     "TransientSendError",
     "senders_from_settings",
 ]
@@ -26,5 +28,12 @@ def senders_from_settings(settings: Settings) -> dict[str, Sender]:
             from_name=settings.supplier_name,
             timeout=settings.provider_timeout_seconds,
         )
-    # The SMS channel joins here (SMS Aero, when LK_SMSAERO_EMAIL and LK_SMSAERO_API_KEY are set).
+    if settings.smsaero_email and settings.smsaero_api_key:
+        senders[SMS] = SmsAeroSender(
+            email=settings.smsaero_email,
+            api_key=settings.smsaero_api_key,
+            gate=settings.smsaero_gate,
+            sign=settings.sms_sign,
+            timeout=settings.provider_timeout_seconds,
+        )
     return senders

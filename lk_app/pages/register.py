@@ -1,0 +1,60 @@
+"""`/register`: registration by a free login, with the phone proved by SMS and the e-mail by a link."""
+
+import reflex as rx
+
+from lk_app.components.forms import checkbox, countdown_note, field, form, submit
+from lk_app.components.layout import alert, page
+from lk_app.state.register import RegisterState as S
+
+TITLE = "Регистрация"
+
+
+def _form() -> rx.Component:
+    return form(
+        rx.vstack(
+            field("Логин", "login", S.login_error, default_value=S.login, autocomplete="username",
+                  hint="От 3 до 32 символов: буквы, цифры, точка, дефис, подчёркивание."),
+            field("Пароль", "password", S.password_error, type="password", autocomplete="new-password",
+                  hint="От 8 до 20 символов; не совпадает с логином и e-mail."),
+            field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
+            field("Адрес e-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
+            field("Телефон", "sms_phone", S.phone_error, type="tel", autocomplete="tel", value=S.sms_phone,
+                  on_change=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
+            rx.button("Получить код", type="button", variant="outline", on_click=S.send_code, disabled=S.resend_in > 0, width="100%"),
+            countdown_note(S.resend_in),
+            rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
+            field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code",
+                  value=S.sms_code, on_change=S.set_sms_code),
+            checkbox(
+                rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
+                "consent",
+                S.consent_error,
+            ),
+            rx.cond(S.login_error != "", rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
+            submit("Регистрация", S.busy),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=S.register,
+        key="register",
+    )
+
+
+def _sent() -> rx.Component:
+    return rx.vstack(
+        alert(rx.fragment("Ссылка для подтверждения отправлена на ", rx.text.strong(S.sent_to), "."), color="green"),
+        rx.text("Откройте письмо и нажмите на ссылку, затем войдите с логином и паролем. "
+                "Если письма нет, проверьте папку «Спам»."),
+        rx.link("Вход в Личный кабинет", href="/"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def register_page() -> rx.Component:
+    """The form, then the «link sent» notice."""
+    return page(
+        TITLE,
+        rx.cond(S.step == "sent", _sent(), _form()),
+        rx.link("← Вход в Личный кабинет", href="/", size="2"),
+    )

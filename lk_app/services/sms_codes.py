@@ -1,0 +1,167 @@
+"""SMS codes that prove a phone: issuing with resend and volume limits, checking with a hard cap on tries."""
+
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from lk_app.clock import now
+from lk_app.messaging.outbox import queue_sms
+from lk_app.models import SmsCode
+from lk_app.services import limits
+
+CONFIRM_PHONE = "confirm_phone"
+CODE_TTL = timedelta(minutes=10)
+RESEND_AFTER = timedelta(seconds=60)
+MAX_TRIES = 5
+# A verified code proves the phone for this long: enough to finish the form it was asked for.
+PROOF_TTL = timedelta(minutes=30)
+# Tries carry over to a newer code asked for within this time, so fresh codes do not buy fresh guesses.
+TRIES_MEMORY = timedelta(hours=1)
+SMS_TEXT = "{code} — код подтверждения Личного кабинета. Никому его не сообщайте."
+
+
+class Issue(enum.Enum):
+    """How a request for a code ended."""
+
+    SENT = "sent"
+    WAIT = "wait"  # the previous code is younger than RESEND_AFTER
+    LIMITED = "limited"  # too many SMS to this phone or from this IP
+
+
+@dataclass(frozen=True)
+class CodeIssue:
+    """The verdict on a request for a code, with the seconds until the next one may be asked for."""
+
+    outcome: Issue
+    retry_after_seconds: int
+
+
+class Check(enum.Enum):
+    """How a typed code was judged."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    EXHAUSTED = "exhausted"  # MAX_TRIES reached: this code is dead, and a newer one inherits its tries
+    EXPIRED = "expired"
+    NONE = "none"  # no code was sent to this phone for this purpose
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The verdict on a typed code; the code's id proves the phone later when it is OK."""
+
+    outcome: Check
+    code_id: int | None = None
+    tries_left: int = 0
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+def _latest(phone: str, purpose: str, *, session: Session) -> SmsCode | None:
+    return session.exec(
+        select(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.purpose == purpose)
+        .order_by(col(SmsCode.created_at).desc(), col(SmsCode.id).desc())
+    ).first()
+
+
+def issue_sms_code(phone: str, purpose: str, *, ip: str, session: Session) -> CodeIssue:
+    """Send a fresh code to a normalized phone through the outbox, unless a limit says to wait."""
+    moment = now()
+    previous = _latest(phone, purpose, session=session)
+    if previous is not None and moment - previous.created_at < RESEND_AFTER:
+        wait = RESEND_AFTER - (moment - previous.created_at)
+        return CodeIssue(Issue.WAIT, max(1, int(wait.total_seconds() + 0.999)))
+    waits = [
+        limits.seconds_until_free(limit, subject, session=session)
+        for limit, subject in (
+            (limits.SMS_PER_PHONE_HOUR, phone),
+            (limits.SMS_PER_PHONE_DAY, phone),
+            (limits.SMS_PER_IP, ip),
+        )
+    ]
+    if max(waits) > 0:
+        return CodeIssue(Issue.LIMITED, max(waits))
+
+    inherited = 0
+    if previous is not None and moment - previous.created_at < TRIES_MEMORY:
+        inherited = previous.attempts
+    session.exec(
+        update(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, col(SmsCode.revoked_at).is_(None))
+        .values(revoked_at=moment)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(16)
+    session.add(
+        SmsCode(
+            phone=phone,
+            purpose=purpose,
+            salt=salt,
+            code_hash=_code_hash(salt, code),
+            created_at=moment,
+            expires_at=moment + CODE_TTL,
+            attempts=inherited,
+        )
+    )
+    queue_sms(session=session, to=phone, text=SMS_TEXT.format(code=code))
+    for limit, subject in ((limits.SMS_PER_PHONE_HOUR, phone), (limits.SMS_PER_PHONE_DAY, phone), (limits.SMS_PER_IP, ip)):
+        limits.record(limit, subject, session=session)
+    return CodeIssue(Issue.SENT, int(RESEND_AFTER.total_seconds()))
+
+
+def check_sms_code(phone: str, purpose: str, code: str, *, session: Session) -> CodeCheck:
+    """Judge a typed code against the newest one sent; every try is counted before it is compared.
+
+    A right code gives its try back, so the customer may present a verified code again (the form
+    that spends it may be refused for another field) while wrong guesses stay capped at MAX_TRIES.
+    """
+    row = _latest(phone, purpose, session=session)
+    if row is None or row.revoked_at is not None or row.used_at is not None:
+        return CodeCheck(Check.NONE)
+    if row.verified_at is None and row.expires_at <= now():
+        return CodeCheck(Check.EXPIRED)
+    # Claim a try atomically: of many simultaneous guesses only MAX_TRIES get as far as a comparison.
+    claimed = session.exec(
+        update(SmsCode)
+        .where(SmsCode.id == row.id, SmsCode.attempts < MAX_TRIES)
+        .values(attempts=SmsCode.attempts + 1)
+        .returning(SmsCode.attempts)
+    ).first()
+    if claimed is None:
+        return CodeCheck(Check.EXHAUSTED)
+    typed = "".join(code.split())[:6]
+    if not hmac.compare_digest(_code_hash(row.salt, typed), row.code_hash):
+        tries_left = MAX_TRIES - claimed[0]
+        return CodeCheck(Check.WRONG if tries_left else Check.EXHAUSTED, tries_left=tries_left)
+    session.exec(
+        update(SmsCode)
+        .where(SmsCode.id == row.id)
+        .values(attempts=SmsCode.attempts - 1, verified_at=func.coalesce(SmsCode.verified_at, now()))
+    )
+    return CodeCheck(Check.OK, row.id)
+
+
+def use_phone_proof(code_id: int, phone: str, purpose: str, *, session: Session) -> bool:
+    """Spend a verified code as the proof that the customer holds the phone; once only, while it is fresh."""
+    spent = session.exec(
+        update(SmsCode)
+        .where(
+            SmsCode.id == code_id,
+            SmsCode.phone == phone,
+            SmsCode.purpose == purpose,
+            col(SmsCode.verified_at) > now() - PROOF_TTL,
+            col(SmsCode.used_at).is_(None),
+            col(SmsCode.revoked_at).is_(None),
+        )
+        .values(used_at=now())
+    )
+    return spent.rowcount == 1

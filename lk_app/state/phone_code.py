@@ -1,0 +1,98 @@
+"""Proving a phone by an SMS code: the part that first login and registration by login share."""
+
+import asyncio
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.contacts import normalize_phone
+from lk_app.services.registration import CODE_REFUSALS, PHONE_FORMAT
+from lk_app.services.sms_codes import CONFIRM_PHONE, Check, Issue, check_sms_code, issue_sms_code
+from lk_app.state.session import SessionState
+
+CODE_SENT = "Код отправлен на {phone}. Он действует 10 минут."
+WAIT = "Новый код можно запросить через {seconds} с."
+LIMITED = "Слишком много СМС на этот номер или с вашего адреса. Повторите через {minutes} мин."
+
+
+class PhoneCodeMixin(rx.State, mixin=True):
+    """The phone, the code typed for it, the resend countdown and the verdicts; the proof stays on the server."""
+
+    sms_phone: str = ""
+    sms_phone_error: str = ""
+    sms_notice: str = ""
+    sms_code: str = ""
+    sms_code_error: str = ""
+    resend_in: int = 0
+    phone_verified: bool = False
+    _verified_phone: str = ""
+
+    def _forget_phone_code(self) -> None:
+        """A fresh start: no phone, no code, no proof (the countdown runs out by itself)."""
+        self.sms_phone = self.sms_phone_error = self.sms_notice = self.sms_code = self.sms_code_error = ""
+        self.phone_verified = False
+        self._verified_phone = ""
+
+    @rx.event
+    def set_sms_phone(self, value: str):
+        """The phone as typed; a changed number needs a new code."""
+        self.sms_phone = str(value)[:40]
+        self.sms_phone_error = ""
+        if normalize_phone(self.sms_phone) != self._verified_phone:
+            self.phone_verified = False
+
+    @rx.event
+    def set_sms_code(self, value: str):
+        """The code as typed."""
+        self.sms_code = str(value)[:12]
+        self.sms_code_error = ""
+
+    @rx.event
+    async def send_code(self):
+        """«Отправить смс» / «Получить код»: a code to the typed phone, within the limits."""
+        phone = normalize_phone(self.sms_phone)
+        self.sms_notice = ""
+        if phone is None:
+            self.sms_phone_error = PHONE_FORMAT
+            return rx.set_focus("sms_phone")
+        session_state = await self.get_state(SessionState)
+        issued = await asyncio.to_thread(db.run, issue_sms_code, phone, CONFIRM_PHONE, ip=session_state._client_ip())
+        if issued.outcome is Issue.SENT:
+            self.sms_notice = CODE_SENT.format(phone=phone)
+            self.sms_code = self.sms_code_error = ""
+        elif issued.outcome is Issue.WAIT:
+            self.sms_phone_error = WAIT.format(seconds=issued.retry_after_seconds)
+        else:
+            self.sms_phone_error = LIMITED.format(minutes=-(-issued.retry_after_seconds // 60))
+        if issued.outcome is Issue.LIMITED:
+            return None
+        ticking = self.resend_in > 0
+        self.resend_in = issued.retry_after_seconds
+        return None if ticking else type(self).count_down
+
+    @rx.event(background=True)
+    async def count_down(self):
+        """Tick the resend countdown once a second until it reaches zero."""
+        while True:
+            await asyncio.sleep(1)
+            async with self:
+                self.resend_in = max(0, self.resend_in - 1)
+                if self.resend_in == 0:
+                    return
+
+    @rx.event
+    async def confirm_code(self):
+        """«ОК»: judge the typed code for the typed phone; on success the server remembers the proof."""
+        phone = normalize_phone(self.sms_phone)
+        if phone is None:
+            self.sms_phone_error = PHONE_FORMAT
+            return
+        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self.sms_code)
+        if verdict.outcome is not Check.OK:
+            self.sms_code_error = CODE_REFUSALS[verdict.outcome]
+            if verdict.outcome is Check.WRONG:
+                self.sms_code_error += f" Осталось попыток: {verdict.tries_left}."
+            self.sms_code = ""
+            return
+        self._verified_phone = phone
+        self.phone_verified = True

@@ -1,0 +1,99 @@
+"""Registration by a free login: the form, the SMS code that proves the phone, the e-mail link."""
+
+import asyncio
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.registration import LoginRegistrationForm, register_by_login
+from lk_app.state.phone_code import PhoneCodeMixin
+
+# The fields in the order of the form, with the id of the input that takes the focus for each.
+FIELD_IDS = {
+    "login": "login",
+    "password": "password",
+    "email": "email",
+    "phone": "sms_phone",
+    "sms_code": "sms_code",
+    "consent": "consent",
+}
+
+
+class RegisterState(PhoneCodeMixin, rx.State):
+    """What the customer typed that survives a refusal, the refusals, and where the link went."""
+
+    step: str = "form"  # form → sent
+    login: str = ""
+    email: str = ""
+    errors: dict[str, str] = {}
+    sent_to: str = ""
+    busy: bool = False
+
+    @rx.var
+    def login_error(self) -> str:
+        """The error of «Логин»."""
+        return self.errors.get("login", "")
+
+    @rx.var
+    def password_error(self) -> str:
+        """The error of «Пароль»."""
+        return self.errors.get("password", "")
+
+    @rx.var
+    def email_error(self) -> str:
+        """The error of «Адрес e-mail»."""
+        return self.errors.get("email", "")
+
+    @rx.var
+    def phone_error(self) -> str:
+        """The error of «Телефон»: from «Получить код» or from «Регистрация»."""
+        return self.sms_phone_error or self.errors.get("phone", "")
+
+    @rx.var
+    def code_error(self) -> str:
+        """The error of «Код подтверждения»."""
+        return self.sms_code_error or self.errors.get("sms_code", "")
+
+    @rx.var
+    def consent_error(self) -> str:
+        """The error of the consent checkbox."""
+        return self.errors.get("consent", "")
+
+    @rx.event
+    def start(self):
+        """Every visit starts with an empty form."""
+        self.step = "form"
+        self.login = self.email = self.sent_to = ""
+        self.errors = {}
+        self.busy = False
+        self._forget_phone_code()
+
+    @rx.event
+    async def register(self, form_data: dict):
+        """«Регистрация»: create the LK when every field and the code pass, then send the e-mail link."""
+        self.login = str(form_data.get("login", "")).strip()[:64]
+        self.email = str(form_data.get("email", "")).strip()[:254]
+        form = LoginRegistrationForm(
+            login=self.login,
+            password=str(form_data.get("password", ""))[:200],
+            confirmation=str(form_data.get("password_confirmation", ""))[:200],
+            email=self.email,
+            phone=self.sms_phone,
+            code=self.sms_code,
+            consent=bool(form_data.get("consent")),
+        )
+        self.busy = True
+        yield
+        result = await asyncio.to_thread(db.run, register_by_login, form)
+        self.busy = False
+        self.errors = result.errors
+        if result.errors:
+            if "sms_code" in result.errors:
+                self.sms_code = ""
+            first = next(name for name in FIELD_IDS if name in result.errors)
+            yield rx.set_value("password", "")
+            yield rx.set_value("password_confirmation", "")
+            yield rx.set_focus(FIELD_IDS[first])
+            return
+        self.sent_to = result.email
+        self.step = "sent"
