@@ -26,20 +26,26 @@ class PhoneCodeMixin(rx.State, mixin=True):
     resend_in: int = 0
     phone_verified: bool = False
     _verified_phone: str = ""
+    _countdown_phone: str = ""  # the countdown holds back resends to this number only
+    _countdown_run: int = 0  # a newer countdown ends the older one
 
     def _forget_phone_code(self) -> None:
         """A fresh start: no phone, no code, no proof (the countdown runs out by itself)."""
         self.sms_phone = self.sms_phone_error = self.sms_notice = self.sms_code = self.sms_code_error = ""
         self.phone_verified = False
-        self._verified_phone = ""
+        self._verified_phone = self._countdown_phone = ""
+        self.resend_in = 0
 
     @rx.event
     def set_sms_phone(self, value: str):
         """The phone as typed; a changed number needs a new code."""
         self.sms_phone = str(value)[:40]
         self.sms_phone_error = ""
-        if normalize_phone(self.sms_phone) != self._verified_phone:
+        phone = normalize_phone(self.sms_phone)
+        if phone != self._verified_phone:
             self.phone_verified = False
+        if phone != self._countdown_phone:
+            self.resend_in = 0
 
     @rx.event
     def set_sms_code(self, value: str):
@@ -66,16 +72,21 @@ class PhoneCodeMixin(rx.State, mixin=True):
             self.sms_phone_error = LIMITED.format(minutes=-(-issued.retry_after_seconds // 60))
         if issued.outcome is Issue.LIMITED:
             return None
-        ticking = self.resend_in > 0
         self.resend_in = issued.retry_after_seconds
-        return None if ticking else type(self).count_down
+        self._countdown_phone = phone
+        self._countdown_run += 1
+        return type(self).count_down
 
     @rx.event(background=True)
     async def count_down(self):
-        """Tick the resend countdown once a second until it reaches zero."""
+        """Tick the resend countdown once a second until it reaches zero or a newer one starts."""
+        async with self:
+            run = self._countdown_run
         while True:
             await asyncio.sleep(1)
             async with self:
+                if self._countdown_run != run:
+                    return
                 self.resend_in = max(0, self.resend_in - 1)
                 if self.resend_in == 0:
                     return

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from sqlalchemy import delete
+
+from lk_app.models import LimitEvent
+from lk_app.services import db
 from lk_app.settings import get_settings
 from tests.fakes.sendgrid_server import FakeSendGrid
+from tests.fakes.smsaero_server import FakeSmsAero
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -30,10 +35,11 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 
 @dataclass
 class RunningApp:
-    """Where the app answers, and the fake provider it sends mail through."""
+    """Where the app answers, and the fake providers it sends mail and SMS through."""
 
     url: str
     sendgrid: FakeSendGrid
+    smsaero: FakeSmsAero
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +50,14 @@ def fake_sendgrid() -> Iterator[FakeSendGrid]:
 
 
 @pytest.fixture(scope="session")
-def lk(database_url, fake_sendgrid) -> Iterator[RunningApp]:
+def fake_smsaero() -> Iterator[FakeSmsAero]:
+    """A fake SMS Aero gateway that checks requests as the real v2 API does."""
+    with FakeSmsAero() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
     """The LK app served by AppHarness (in this process: the clock and the database are shared)."""
     from reflex.testing import AppHarness
 
@@ -55,6 +68,9 @@ def lk(database_url, fake_sendgrid) -> Iterator[RunningApp]:
         LK_SENDGRID_HOST=fake_sendgrid.url,
         LK_DEMO="1",
         LK_DISPATCH_IN_APP="1",
+        LK_SMSAERO_EMAIL=fake_smsaero.email,
+        LK_SMSAERO_API_KEY=fake_smsaero.api_key,
+        LK_SMSAERO_GATE=fake_smsaero.url,
         LK_PROVIDER_TIMEOUT_SECONDS="2",
     )
     redis_url = os.environ.get("LK_TEST_REDIS_URL")
@@ -69,7 +85,14 @@ def lk(database_url, fake_sendgrid) -> Iterator[RunningApp]:
         get_config().deploy_url = url
         os.environ["LK_PUBLIC_URL"] = url
         get_settings.cache_clear()
-        yield RunningApp(url=url, sendgrid=fake_sendgrid)
+        yield RunningApp(url=url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(database_url):
+    """Every browser test comes from 127.0.0.1: its per-IP counts must not spill into the next test."""
+    db.run(lambda session: session.exec(delete(LimitEvent)))
+    yield
 
 
 @pytest.fixture(scope="session")

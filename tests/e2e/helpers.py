@@ -4,6 +4,7 @@ import io
 import itertools
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,27 @@ from tests.fakes.sendgrid_server import links_in
 
 PASSWORD = "Зелёный-чай-7"
 _numbers = itertools.count(700100200)
+_phones = itertools.count(100)
+
+
+def new_phone() -> str:
+    """A mobile number no other test uses, written as people write it: «8 (912) 000-01-23»."""
+    n = next(_phones)
+    return f"8 (912) 000-{n // 100:02d}-{n % 100:02d}"
+
+
+def poll(condition, timeout: float = 20) -> None:
+    """Wait until `condition()` holds, checking ten times a second; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{condition.__name__} did not come true in {timeout} s"
+        time.sleep(0.1)
+
+
+def e164(phone: str) -> str:
+    """The number as LK stores it and the gateway receives it."""
+    digits = re.sub(r"\D", "", phone)
+    return "+7" + digits[1:]
 
 
 @dataclass
@@ -59,13 +81,14 @@ def prove(page: Page, number: str, surname: str) -> None:
 
 
 def fill_registration(page: Page, customer: Customer, *, password: str = PASSWORD, confirmation: str | None = None,
-                      email: str | None = None, consent: bool = True) -> None:
-    """Step 2: the registration form, then «Сохранить»."""
+                      email: str | None = None, consent: bool = True, submit: bool = True) -> None:
+    """Step 2: the registration form, then (unless told not to) «Сохранить»."""
     page.get_by_label("Новый пароль").fill(password)
     page.get_by_label("Подтверждение пароля").fill(password if confirmation is None else confirmation)
     page.get_by_label("E-mail").fill(customer.email if email is None else email)
     page.get_by_label("Согласен на обработку персональных данных").set_checked(consent)
-    page.get_by_role("button", name="Сохранить").click()
+    if submit:
+        page.get_by_role("button", name="Сохранить").click()
 
 
 def confirmation_link(lk, customer: Customer) -> str:
