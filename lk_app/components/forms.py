@@ -67,6 +67,11 @@ def submit(label: str, loading: rx.Var | bool = False) -> rx.Component:
     return rx.button(label, type="submit", size="3", width="100%", loading=loading)
 
 
+def input_text(input_id: str) -> rx.Var:
+    """What an input holds in the browser at the moment an event fires: no debounced copy can lag behind it."""
+    return rx.Var(_js_expr=f"(document.getElementById({input_id!r})?.value ?? '')", _var_type=str)
+
+
 def countdown_note(seconds: rx.Var) -> rx.Component:
     """«Повторно — через N с» while a resend is not yet allowed."""
     return rx.cond(seconds > 0, rx.text("Повторная отправка — через ", seconds, " с", size="2", color_scheme="gray"), rx.fragment())

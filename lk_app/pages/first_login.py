@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, countdown_note, field, form, submit
+from lk_app.components.forms import checkbox, countdown_note, field, form, input_text, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.first_login import FirstLoginState as S
 
@@ -28,18 +28,19 @@ def _prove_step() -> rx.Component:
 
 def _sms_panel() -> rx.Component:
     return rx.vstack(
-        field("Телефон", "sms_phone", S.sms_phone_error, type="tel", autocomplete="tel", value=S.sms_phone,
-              on_change=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
-        rx.button("Отправить смс", type="button", variant="outline", on_click=S.send_code, disabled=S.resend_in > 0, width="100%"),
+        field("Телефон", "sms_phone", S.sms_phone_error, type="tel", autocomplete="tel", default_value=S.sms_phone,
+              on_blur=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
+        rx.button("Отправить смс", type="button", variant="outline", on_click=S.send_code(input_text("sms_phone")),
+                  disabled=S.resend_in > 0, width="100%"),
         countdown_note(S.resend_in),
         rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
         rx.hstack(
             rx.box(
-                field("Код подтверждения", "sms_code", S.code_field_error, input_mode="numeric", autocomplete="one-time-code",
-                      value=S.sms_code, on_change=S.set_sms_code),
+                field("Код подтверждения", "sms_code", S.code_field_error, input_mode="numeric", autocomplete="one-time-code"),
                 flex_grow="1",
             ),
-            rx.button("ОК", type="button", on_click=S.confirm_code, size="3", margin_top="26px"),
+            rx.button("ОК", type="button", on_click=S.confirm_code(input_text("sms_phone"), input_text("sms_code")),
+                      size="3", margin_top="26px"),
             align="start",
             width="100%",
         ),

@@ -133,7 +133,9 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         self.surname = str(form_data.get("surname", "")).strip()[:100]
         self.email = str(form_data.get("email", "")).strip()[:254]
         by_sms = self.method == "sms"
-        if not by_sms:
+        if by_sms:
+            self._take_phone(str(form_data.get("sms_phone", "")))  # a number changed after «ОК» needs a new code
+        else:
             self.phone = str(form_data.get("phone", "")).strip()[:40]
         self.form_error = ""
         if by_sms and not self.phone_verified:
@@ -148,7 +150,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
             phone="" if by_sms else self.phone,
             consent=bool(form_data.get("consent")),
         )
-        proof = PhoneProof(self._verified_phone, self.sms_code) if by_sms else None
+        proof = PhoneProof(self._verified_phone, self._sms_code) if by_sms else None
         self.busy = True
         yield
         result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form, phone_proof=proof)

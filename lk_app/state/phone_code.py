@@ -21,7 +21,7 @@ class PhoneCodeMixin(rx.State, mixin=True):
     sms_phone: str = ""
     sms_phone_error: str = ""
     sms_notice: str = ""
-    sms_code: str = ""
+    _sms_code: str = ""  # the code behind a verified phone: never sent to the browser
     sms_code_error: str = ""
     resend_in: int = 0
     phone_verified: bool = False
@@ -31,15 +31,19 @@ class PhoneCodeMixin(rx.State, mixin=True):
 
     def _forget_phone_code(self) -> None:
         """A fresh start: no phone, no code, no proof (the countdown runs out by itself)."""
-        self.sms_phone = self.sms_phone_error = self.sms_notice = self.sms_code = self.sms_code_error = ""
+        self.sms_phone = self.sms_phone_error = self.sms_notice = self._sms_code = self.sms_code_error = ""
         self.phone_verified = False
         self._verified_phone = self._countdown_phone = ""
         self.resend_in = 0
 
     @rx.event
     def set_sms_phone(self, value: str):
-        """The phone as typed; a changed number needs a new code."""
-        self.sms_phone = str(value)[:40]
+        """The phone as typed, on leaving the field: the resend countdown follows the number."""
+        self._take_phone(value)
+
+    def _take_phone(self, value: str) -> None:
+        """Keep the phone as typed; a changed number needs a new code and has no countdown yet."""
+        self.sms_phone = str(value).strip()[:40]
         self.sms_phone_error = ""
         phone = normalize_phone(self.sms_phone)
         if phone != self._verified_phone:
@@ -48,14 +52,9 @@ class PhoneCodeMixin(rx.State, mixin=True):
             self.resend_in = 0
 
     @rx.event
-    def set_sms_code(self, value: str):
-        """The code as typed."""
-        self.sms_code = str(value)[:12]
-        self.sms_code_error = ""
-
-    @rx.event
-    async def send_code(self):
-        """«Отправить смс» / «Получить код»: a code to the typed phone, within the limits."""
+    async def send_code(self, phone_text: str):
+        """«Отправить смс» / «Получить код»: a code to the phone in the field, within the limits."""
+        self._take_phone(phone_text)
         phone = normalize_phone(self.sms_phone)
         self.sms_notice = ""
         if phone is None:
@@ -65,7 +64,7 @@ class PhoneCodeMixin(rx.State, mixin=True):
         issued = await asyncio.to_thread(db.run, issue_sms_code, phone, CONFIRM_PHONE, ip=session_state._client_ip())
         if issued.outcome is Issue.SENT:
             self.sms_notice = CODE_SENT.format(phone=phone)
-            self.sms_code = self.sms_code_error = ""
+            self._sms_code = self.sms_code_error = ""
         elif issued.outcome is Issue.WAIT:
             self.sms_phone_error = WAIT.format(seconds=issued.retry_after_seconds)
         else:
@@ -92,18 +91,22 @@ class PhoneCodeMixin(rx.State, mixin=True):
                     return
 
     @rx.event
-    async def confirm_code(self):
-        """«ОК»: judge the typed code for the typed phone; on success the server remembers the proof."""
+    async def confirm_code(self, phone_text: str, code_text: str):
+        """«ОК»: judge the code in the field for the phone in the field; on success the server keeps the proof."""
+        self._take_phone(phone_text)
+        self._sms_code = str(code_text).strip()[:12]
+        self.sms_code_error = ""
         phone = normalize_phone(self.sms_phone)
         if phone is None:
             self.sms_phone_error = PHONE_FORMAT
-            return
-        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self.sms_code)
+            return None
+        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self._sms_code)
         if verdict.outcome is not Check.OK:
             self.sms_code_error = CODE_REFUSALS[verdict.outcome]
             if verdict.outcome is Check.WRONG:
                 self.sms_code_error += f" Осталось попыток: {verdict.tries_left}."
-            self.sms_code = ""
-            return
+            self._sms_code = ""
+            return rx.set_value("sms_code", "")
         self._verified_phone = phone
         self.phone_verified = True
+        return None

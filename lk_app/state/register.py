@@ -73,13 +73,14 @@ class RegisterState(PhoneCodeMixin, rx.State):
         """«Регистрация»: create the LK when every field and the code pass, then send the e-mail link."""
         self.login = str(form_data.get("login", "")).strip()[:64]
         self.email = str(form_data.get("email", "")).strip()[:254]
+        self._take_phone(str(form_data.get("sms_phone", "")))
         form = LoginRegistrationForm(
             login=self.login,
             password=str(form_data.get("password", ""))[:200],
             confirmation=str(form_data.get("password_confirmation", ""))[:200],
             email=self.email,
             phone=self.sms_phone,
-            code=self.sms_code,
+            code=str(form_data.get("sms_code", "")).strip()[:12],
             consent=bool(form_data.get("consent")),
         )
         self.busy = True
@@ -89,7 +90,7 @@ class RegisterState(PhoneCodeMixin, rx.State):
         self.errors = result.errors
         if result.errors:
             if "sms_code" in result.errors:
-                self.sms_code = ""
+                yield rx.set_value("sms_code", "")
             first = next(name for name in FIELD_IDS if name in result.errors)
             yield rx.set_value("password", "")
             yield rx.set_value("password_confirmation", "")
