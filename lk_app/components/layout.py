@@ -3,6 +3,7 @@
 import reflex as rx
 
 from lk_app.settings import get_settings
+from lk_app.state.session import SessionState
 
 BRAND = "#0b5cad"
 
@@ -33,6 +34,15 @@ def header(*menu: rx.Component) -> rx.Component:
         ),
         background=BRAND,
         padding="12px 16px",
+    )
+
+
+def customer_menu() -> tuple[rx.Component, ...]:
+    """The menu of a logged-in customer."""
+    return (
+        rx.link("Личный кабинет", href="/cabinet", color="white"),
+        rx.link("Настройки", href="/settings", color="white"),
+        rx.button("Выход", on_click=SessionState.log_out, variant="surface", color_scheme="gray", size="2"),
     )
 
 
@@ -86,3 +96,14 @@ def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (
 def alert(message: rx.Var | str, *, color: str = "red", id: str | None = None) -> rx.Component:
     """A message the screen reader announces: errors next to a form, notices after an action."""
     return rx.callout(message, role="alert", color_scheme=color, width="100%", id=id)
+
+
+def labelled_row(label: str | rx.Var, value: rx.Var) -> rx.Component:
+    """A label and its value: side by side on a desktop, one above the other on a phone."""
+    return rx.flex(
+        rx.text(label, color_scheme="gray", size="2", min_width="120px"),
+        rx.text(value, weight="medium"),
+        direction={"initial": "column", "sm": "row"},
+        gap="1",
+        width="100%",
+    )

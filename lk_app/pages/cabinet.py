@@ -1,30 +1,9 @@
-"""`/cabinet` and `/settings`: the customer's pages behind the login."""
+"""`/cabinet`: the customer's home, the chosen account at a glance."""
 
 import reflex as rx
 
-from lk_app.components.layout import page
+from lk_app.components.layout import customer_menu, labelled_row, page
 from lk_app.state.cabinet import CabinetState as S
-from lk_app.state.cabinet import SettingsState
-from lk_app.state.session import SessionState
-
-
-def menu() -> tuple[rx.Component, ...]:
-    """The menu of a logged-in customer."""
-    return (
-        rx.link("Личный кабинет", href="/cabinet", color="white"),
-        rx.link("Настройки", href="/settings", color="white"),
-        rx.button("Выход", on_click=SessionState.log_out, variant="surface", color_scheme="gray", size="2"),
-    )
-
-
-def _row(label: str, value: rx.Var) -> rx.Component:
-    return rx.flex(
-        rx.text(label, color_scheme="gray", size="2", min_width="120px"),
-        rx.text(value, weight="medium"),
-        direction={"initial": "column", "sm": "row"},
-        gap="1",
-        width="100%",
-    )
 
 
 def _account_card() -> rx.Component:
@@ -34,10 +13,10 @@ def _account_card() -> rx.Component:
             rx.select(S.account_numbers, value=S.number, on_change=S.choose, aria_label="Лицевой счёт"),
             rx.fragment(),
         ),
-        _row("Лицевой счёт", S.number),
-        _row("Владелец", S.holder),
-        _row("Адрес", S.address),
-        _row(S.balance_note, S.balance),
+        labelled_row("Лицевой счёт", S.number),
+        labelled_row("Владелец", S.holder),
+        labelled_row("Адрес", S.address),
+        labelled_row(S.balance_note, S.balance),
         rx.heading("Последние платежи", as_="h2", size="4"),
         rx.cond(
             S.payments.length() > 0,
@@ -73,16 +52,6 @@ def cabinet_page() -> rx.Component:
             rx.cond(S.number != "", _account_card(), _no_accounts()),
             rx.spinner(),
         ),
-        menu=menu(),
-        width="640px",
-    )
-
-
-def settings_page() -> rx.Component:
-    """The settings of the LK (its contents grow with the next issues)."""
-    return page(
-        "Настройки",
-        rx.cond(SettingsState.login != "", _row("Логин", SettingsState.login), rx.spinner()),
-        menu=menu(),
+        menu=customer_menu(),
         width="640px",
     )

@@ -65,19 +65,3 @@ class CabinetState(rx.State):
         self.number, self.holder, self.address = card.number, card.holder, card.address
         self.balance, self.balance_note = card.balance, card.balance_note
         self.payments = [PaymentRow(p.paid_on, p.amount) for p in card.payments]
-
-
-class SettingsState(rx.State):
-    """The settings page; for now it only requires a session."""
-
-    login: str = ""
-
-    @rx.event
-    async def load(self):
-        """Require a live session."""
-        session_state = await self.get_state(SessionState)
-        user = await session_state._current_user()
-        if user is None:
-            return rx.redirect("/")
-        self.login = user.login
-        return None
