@@ -15,6 +15,7 @@ from lk_app.pages.register import register_page
 from lk_app.pages.settings import settings_page
 from lk_app.routes import auth_routes
 from lk_app.settings import get_settings
+from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
@@ -49,5 +50,5 @@ app.add_page(first_login_page, route="/first-login", title=f"Первый вхо
 app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}", on_load=RegisterState.start)
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
-app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load])
+app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from lk_app.clock import now
@@ -21,15 +22,25 @@ class LkUser(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=16)
     phone_confirmed: bool = False
     role: str = Field(default="customer", max_length=20)
+    # The account the cabinet showed last, so the next visit from any browser opens on it.
+    chosen_account_id: int | None = Field(default=None, foreign_key="billing_account.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now)
 
 
 class AccountLink(SQLModel, table=True):
-    """An LK user ↔ a billing account; an account belongs to one LK at most."""
+    """An LK user ↔ a billing account; households share accounts, so one account may sit in several LKs."""
 
     __tablename__ = "account_link"
+    __table_args__ = (
+        UniqueConstraint("user_id", "account_id", name="uq_account_link_user_account"),
+        # First login registers an account once: at most one link per account is the LK's own.
+        Index("uq_account_link_primary_account", "account_id", unique=True,
+              sqlite_where=text('"primary"'), postgresql_where=text('"primary"')),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="lk_user.id", index=True)
-    account_id: int = Field(foreign_key="billing_account.id", unique=True)
+    account_id: int = Field(foreign_key="billing_account.id", index=True)
+    # The account the LK was registered with by first login: its login, never removed from it.
+    primary: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=now)

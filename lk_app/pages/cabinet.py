@@ -3,14 +3,25 @@
 import reflex as rx
 
 from lk_app.components.layout import customer_menu, labelled_row, page
+from lk_app.pages.account_settings import add_account_button, add_account_dialog
+from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState as S
+
+# Not «Лицевой счёт»: that is the label of the add dialog's number field.
+SWITCHER_LABEL = "Выбор лицевого счёта"
 
 
 def _account_card() -> rx.Component:
     return rx.vstack(
         rx.cond(
             S.account_numbers.length() > 1,
-            rx.select(S.account_numbers, value=S.number, on_change=S.choose, aria_label="Лицевой счёт"),
+            rx.select.root(
+                rx.select.trigger(aria_label=SWITCHER_LABEL, width="100%"),
+                rx.select.content(rx.foreach(S.account_numbers, lambda number: rx.select.item(number, value=number))),
+                value=S.number,
+                on_change=S.choose,
+                size="3",
+            ),
             rx.fragment(),
         ),
         labelled_row("Лицевой счёт", S.number),
@@ -33,13 +44,15 @@ def _account_card() -> rx.Component:
 
 
 def _no_accounts() -> rx.Component:
+    # An LK without an account has nothing else to do here: the dialog opens by itself.
     return rx.vstack(
         rx.text("К Личному кабинету пока не привязан ни один лицевой счёт."),
         rx.text("Привяжите счёт, чтобы видеть начисления и платежи: понадобятся его номер и сумма последнего платежа.",
                 color_scheme="gray", size="2"),
-        rx.link(rx.button("Добавить лицевой счёт", size="3", width="100%"), href="/settings", width="100%"),
+        add_account_button(),
         spacing="3",
         width="100%",
+        on_mount=AccountsState.open_dialog,
     )
 
 
@@ -52,6 +65,7 @@ def cabinet_page() -> rx.Component:
             rx.cond(S.number != "", _account_card(), _no_accounts()),
             rx.spinner(),
         ),
+        add_account_dialog(),
         menu=customer_menu(),
         width="640px",
     )

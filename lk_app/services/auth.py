@@ -44,7 +44,7 @@ def identifier_key(identifier: str) -> str:
 
 
 def find_user(identifier: str, *, session: Session) -> LkUser | None:
-    """The LK with this login, or the LK that holds this account number."""
+    """The LK with this login, or the LK registered with this account number (not one that added it later)."""
     key = identifier_key(identifier)
     user = session.exec(select(LkUser).where(LkUser.login_key == key)).first()
     if user is None and normalize_account_number(identifier):
@@ -52,7 +52,7 @@ def find_user(identifier: str, *, session: Session) -> LkUser | None:
             select(LkUser)
             .join(AccountLink, AccountLink.user_id == LkUser.id)
             .join(BillingAccount, BillingAccount.id == AccountLink.account_id)
-            .where(BillingAccount.number == key)
+            .where(BillingAccount.number == key, AccountLink.primary)
         ).first()
     return user
 

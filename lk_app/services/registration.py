@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -13,6 +12,7 @@ from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, LkUser
 from lk_app.services import limits
+from lk_app.services.accounts import accounts_per_email, hold_accounts_of_email
 from lk_app.services.contacts import normalize_email, normalize_phone
 from lk_app.services.email_links import (
     CONFIRM_REGISTRATION,
@@ -109,20 +109,22 @@ class _ProofSpent(Exception):
     """The SMS proof was used up by a simultaneous request: nothing of this registration may stay."""
 
 
-def _emails_accounts(email: str, *, session: Session) -> int:
-    return session.exec(
-        select(func.count(AccountLink.id)).join(LkUser, LkUser.id == AccountLink.user_id).where(LkUser.email == email)
-    ).one()
+class _CapReached(Exception):
+    """A simultaneous request filled the e-mail's accounts while this registration was checked."""
+
+
+def _cap_message() -> str:
+    limit = get_settings().max_accounts_per_email
+    return f"К одному e-mail можно привязать не более {limit} лицевых счетов."
 
 
 def _check_contacts(form_email: str, form_phone: str, errors: dict[str, str], *, session: Session) -> tuple[str | None, str | None]:
     """The normalized e-mail (required) and phone (optional), with their refusals added to `errors`."""
-    settings = get_settings()
     email = normalize_email(form_email)
     if email is None:
         errors["email"] = "Укажите e-mail в виде name@example.ru."
-    elif _emails_accounts(email, session=session) >= settings.max_accounts_per_email:
-        errors["email"] = f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."
+    elif accounts_per_email(email, session=session) >= get_settings().max_accounts_per_email:
+        errors["email"] = _cap_message()
     phone = None
     if form_phone.strip():
         phone = normalize_phone(form_phone)
@@ -145,12 +147,17 @@ def _check_phone_proof(proof: PhoneProof | None, errors: dict[str, str], *, sess
 
 def _create_lk(user: LkUser, account: BillingAccount | None, proof: PhoneProof | None, code_id: int | None, *, session: Session) -> bool:
     """Add the LK (and its first link) and spend the SMS proof, all or nothing; False when it already exists."""
+    if account is not None:
+        # The check in _check_contacts ran unlocked: count again where no other link of this e-mail can appear.
+        hold_accounts_of_email(user.email, session=session)
+        if accounts_per_email(user.email, session=session) >= get_settings().max_accounts_per_email:
+            raise _CapReached
     try:
         with session.begin_nested():
             session.add(user)
             session.flush()
             if account is not None:
-                session.add(AccountLink(user_id=user.id, account_id=account.id))
+                session.add(AccountLink(user_id=user.id, account_id=account.id, primary=True))
                 session.flush()
             if code_id is not None and not use_phone_proof(code_id, proof.phone, CONFIRM_PHONE, session=session):
                 raise _ProofSpent
@@ -186,6 +193,8 @@ def register_by_account(
         created = _create_lk(user, account, phone_proof, code_id, session=session)
     except _ProofSpent:
         return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
+    except _CapReached:
+        return RegistrationResult(errors={"email": _cap_message()})
     if not created:
         return RegistrationResult(already_registered=True)
     _queue_confirmation(user, session=session)

@@ -6,7 +6,7 @@ import dataclasses
 import reflex as rx
 
 from lk_app.services import db
-from lk_app.services.accounts import account_card, linked_account_numbers
+from lk_app.services.accounts import account_card, cabinet_accounts, choose_account
 from lk_app.state.session import SessionState
 
 
@@ -33,28 +33,34 @@ class CabinetState(rx.State):
 
     @rx.event
     async def load(self):
-        """Require a live session, then show its first account (or the chosen one)."""
+        """Require a live session, then show the account chosen last (or the first)."""
         self.loaded = False
         session_state = await self.get_state(SessionState)
         user = await session_state._current_user()
         if user is None:
             return rx.redirect("/")
         self.login = user.login
-        self.account_numbers = await asyncio.to_thread(db.run, linked_account_numbers, user.user_id)
-        wanted = self.number if self.number in self.account_numbers else next(iter(self.account_numbers), "")
-        await self._show(user.user_id, wanted)
+        await self._refresh(user.user_id)
         self.loaded = True
         return None
 
     @rx.event
     async def choose(self, number: str):
-        """Switch to another of the LK's own accounts."""
+        """Switch to another of the LK's own accounts and remember it for the next visit."""
         session_state = await self.get_state(SessionState)
         user = await session_state._current_user()
         if user is None:
             return rx.redirect("/")
-        await self._show(user.user_id, str(number)[:20])
+        number = str(number)[:20]
+        if await asyncio.to_thread(db.run, choose_account, user.user_id, number):
+            await self._show(user.user_id, number)
         return None
+
+    async def _refresh(self, user_id: int) -> None:
+        """Read the LK's accounts and its remembered choice again (after a load, an addition or a removal)."""
+        accounts = await asyncio.to_thread(db.run, cabinet_accounts, user_id)
+        self.account_numbers = accounts.numbers
+        await self._show(user_id, accounts.chosen)
 
     async def _show(self, user_id: int, number: str) -> None:
         card = await asyncio.to_thread(db.run, account_card, user_id, number) if number else None

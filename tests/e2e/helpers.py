@@ -10,8 +10,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
+from sqlmodel import select
 
 from lk_app.billing.importer import import_billing_dir
+from lk_app.clock import now
+from lk_app.models import AuthSession, LkUser
+from lk_app.services import db
+from lk_app.services.passwords import hash_password
 from tests.fakes.sendgrid_server import links_in
 
 PASSWORD = "Зелёный-чай-7"
@@ -133,3 +139,38 @@ def expect_on_cabinet(page: Page, customer: Customer) -> None:
     expect(page.get_by_text(customer.number, exact=True)).to_be_visible()
     expect(page.get_by_text(f"{customer.surname} Анна Петровна")).to_be_visible()
     expect(page.get_by_text(customer.address)).to_be_visible()
+
+
+def lk_without_accounts() -> str:
+    """An LK with a free login and a confirmed e-mail but no account yet, as /register leaves it; returns its login."""
+    login = f"family.{next(_numbers)}"
+    user = LkUser(login=login, login_key=login, password_hash=hash_password(PASSWORD), email=f"{login}@example.ru",
+                  email_confirmed=True)
+    db.run(lambda session: session.add(user))
+    return login
+
+
+def fill_add_account(page: Page, number: str, amount: str) -> None:
+    """The open «Добавить лицевой счёт» dialog: both fields, then «Отправить»."""
+    page.get_by_label("Лицевой счёт").fill(number)
+    page.get_by_label("Сумма последнего платежа").fill(amount)
+    page.get_by_role("button", name="Отправить").click()
+
+
+def add_account_in_settings(page: Page, customer: Customer, amount: str = "1234,56") -> None:
+    """«Настройки» → «Добавить лицевой счёт» → the customer's account, then wait for it in the list."""
+    page.get_by_role("link", name="Настройки").click()
+    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    fill_add_account(page, customer.number, amount)
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    expect(page.get_by_text(f"Лицевой счёт {customer.number} добавлен")).to_be_visible()
+
+
+def revoke_sessions(login: str) -> None:
+    """End every session of the LK on the server, as a password change elsewhere would."""
+
+    def revoke(session):
+        user_id = session.exec(select(LkUser.id).where(LkUser.login_key == login.casefold())).one()
+        session.exec(update(AuthSession).where(AuthSession.user_id == user_id).values(revoked_at=now()))
+
+    db.run(revoke)

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from lk_app.billing.normalize import surname_key
-from lk_app.models import BillingAccount, Payment
+from lk_app.models import AccountLink, BillingAccount, LkUser, Payment
 from lk_app.services.registration import RegistrationForm
 
 GOOD_PASSWORD = "Зелёный-чай-7"
@@ -43,3 +43,19 @@ def registration_form(**changes) -> RegistrationForm:
     )
     values.update(changes)
     return RegistrationForm(**values)
+
+
+def lk_user(session: Session, login: str = "anna.free", email: str | None = "anna@example.ru", **fields) -> LkUser:
+    """An LK with a free login and a confirmed e-mail (the password hash is never checked by these tests)."""
+    user = LkUser(login=login, login_key=login.casefold(), password_hash="-", email=email, email_confirmed=True, **fields)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def link(session: Session, user: LkUser, account: BillingAccount, *, primary: bool = False) -> AccountLink:
+    """The account in the LK, as registration (primary) or the add dialog would put it."""
+    row = AccountLink(user_id=user.id, account_id=account.id, primary=primary)
+    session.add(row)
+    session.flush()
+    return row
