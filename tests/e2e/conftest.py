@@ -84,6 +84,8 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
 
         get_config().deploy_url = url
         os.environ["LK_PUBLIC_URL"] = url
+        # The port is known only now; in production LK_PUBLIC_URL names the one origin up front.
+        harness.app_instance.sio.eio.cors_allowed_origins = [url]
         get_settings.cache_clear()
         yield RunningApp(url=url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
 
