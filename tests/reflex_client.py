@@ -2,7 +2,8 @@
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 
 import reflex as rx
@@ -13,6 +14,12 @@ ROOT_STATE = rx.State.get_full_name()
 HYDRATE_EVENT = f"{ROOT_STATE}.hydrate_and_load"
 IS_HYDRATED_VAR = "is_hydrated_rx_state_"
 UPDATE_TIMEOUT_SECONDS = 30.0
+
+
+def run_apart(scenario: Coroutine) -> object:
+    """Run a coroutine to its end on a loop of its own thread (Playwright's sync API holds this thread's loop)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 def handler_name(state: type[rx.State], handler: str) -> str:

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import countdown_note, field, form, input_text
+from lk_app.components.forms import field, form, phone_with_code_button
 from lk_app.components.layout import alert, labelled_row
 from lk_app.state.profile import ProfileState as S
 from lk_app.state.profile import SessionRow
@@ -56,12 +56,7 @@ def _phone() -> rx.Component:
         rx.vstack(
             rx.heading("Телефон", as_="h3", size="3"),
             labelled_row("Сейчас", rx.cond(S.phone != "", S.phone, "не указан")),
-            field("Новый телефон", "sms_phone", S.sms_phone_error, type="tel", autocomplete="tel", on_blur=S.set_sms_phone,
-                  hint="Мобильный номер России, например +7 912 345-67-89."),
-            rx.button("Получить код", type="button", variant="soft", on_click=S.send_code(input_text("sms_phone")),
-                      disabled=S.resend_in > 0),
-            countdown_note(S.resend_in),
-            rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
+            phone_with_code_button(S, "Новый телефон", S.sms_phone_error, "Получить код"),
             field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
             _notice("phone"),
             rx.button("Сменить телефон", type="submit", variant="outline"),

@@ -19,7 +19,7 @@ from lk_app.state.login import LoginState
 from lk_app.state.profile import ProfileState
 from lk_app.state.recovery import ForgotState
 from tests.e2e.helpers import PASSWORD, load_customer
-from tests.reflex_client import RawReflexClient, handler_name, var_name
+from tests.reflex_client import RawReflexClient, handler_name, run_apart, var_name
 from tests.unit.factories import registration_form
 
 ENUMERATION_SAMPLES = 200
@@ -72,7 +72,7 @@ def test_a_foreign_origin_cannot_open_the_websocket(lk):
         own = await _tab(lk)
         await own.close()
 
-    asyncio.run(scenario())
+    run_apart(scenario())
 
 
 def test_privileged_handlers_without_a_session_change_nothing(lk):
@@ -93,7 +93,7 @@ def test_privileged_handlers_without_a_session_change_nothing(lk):
         await tab.close()
         return redirects, tab
 
-    redirects, tab = asyncio.run(scenario())
+    redirects, tab = run_apart(scenario())
     assert redirects  # each was sent to the login page
     assert _password_hash(number) == before
     assert db.run(lambda session: len(session.exec(select(OutboxMessage.id)).all())) == outbox_before
@@ -112,7 +112,7 @@ def test_another_lks_account_cannot_be_chosen(lk):
         await tab.close()
         return tab
 
-    tab = asyncio.run(scenario())
+    tab = run_apart(scenario())
     assert tab.value(CabinetState, "number") != victim_number
     assert "Петрова" not in str(tab.vars)
     assert own_number
@@ -130,7 +130,7 @@ def test_setvar_cannot_set_protected_vars(lk):
         return tab
 
     users_before = db.run(lambda session: len(session.exec(select(LkUser.id)).all()))
-    tab = asyncio.run(scenario())
+    tab = run_apart(scenario())
     assert tab.value(FirstLoginState, "phone_verified", False) is False
     assert db.run(lambda session: len(session.exec(select(LkUser.id)).all())) == users_before
 
@@ -183,7 +183,7 @@ def test_login_answers_known_and_unknown_identifiers_alike(lk):
         await tab.close()
         return results
 
-    results = asyncio.run(scenario())
+    results = run_apart(scenario())
     _forget_limits()
     _assert_alike(results["known"], results["unknown"])
 
@@ -211,7 +211,7 @@ def test_recovery_answers_known_and_unknown_identifiers_alike(lk):
             await tab.close()
         return results
 
-    results = asyncio.run(scenario())
+    results = run_apart(scenario())
     _forget_limits()
     _assert_alike(results["known"], results["unknown"])
     mailed = db.run(lambda session: len(session.exec(

@@ -169,3 +169,19 @@ def test_a_session_token_planted_before_login_does_not_survive_it(page: Page, lk
     assert db.run(resolve_session, planted) is None
     assert db.run(resolve_session, cookie["value"]) is not None
 
+
+
+def test_links_grants_and_codes_never_reach_the_logs(page: Page, lk, caplog, capfd):
+    customer = registered_customer(page, lk)
+    _ask_recovery(page, customer.number, "по e-mail")
+    reset_link = next(link for link in links_in(lk.sendgrid.wait_for_mail(customer.email, timeout=20, count=2))
+                      if "/reset?token=" in link)
+    page.goto(reset_link)
+    _new_password(page)
+    log_in(page, customer.number, NEW_PASSWORD)
+    expect_on_cabinet(page, customer)
+    logged = caplog.text + "".join(capfd.readouterr())
+    token = reset_link.split("token=", 1)[1]
+    assert token not in logged
+    assert "grant=" not in logged.replace("grant=***", "")
+    assert "token=***" in logged or "grant=***" in logged  # the server's request lines were there, masked
