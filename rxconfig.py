@@ -15,4 +15,6 @@ config = rx.Config(
     telemetry_enabled=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium", has_background=True))],
     disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
+    # The websocket carries the session cookie: only pages of LK itself may open it.
+    cors_allowed_origins=[settings.public_url.rstrip("/")],
 )

@@ -9,22 +9,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
 import httpx
-import reflex as rx
-import socketio
 
 from lk_app.models import LkUser
 from lk_app.services import db
 from lk_app.services.passwords import hash_password
 from lk_app.settings import get_settings
 from lk_app.state.login import LoginState
+from tests.reflex_client import RawReflexClient, handler_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOGINS = 20
@@ -33,18 +31,11 @@ BASELINE_SAMPLES = 50
 MAX_STORM_SAMPLES = 20_000
 TARGET_P99_MS = 50.0
 STARTUP_TIMEOUT_SECONDS = 180.0
-UPDATE_TIMEOUT_SECONDS = 60.0
 SHUTDOWN_TIMEOUT_SECONDS = 15.0
 
-NAMESPACE = "/_event"
-ROUTER_DATA = {"pathname": "/", "asPath": "/", "query": {}}
-ROOT_STATE = rx.State.get_full_name()
 LOGIN_STATE = LoginState.get_full_name()
-HYDRATE_EVENT = f"{ROOT_STATE}.hydrate_and_load"
-RESET_FORM_EVENT = f"{LOGIN_STATE}.reset_form"
-LOG_IN_EVENT = f"{LOGIN_STATE}.log_in"
-IS_HYDRATED_VAR = "is_hydrated_rx_state_"
-ERROR_VAR = "error_rx_state_"
+RESET_FORM_EVENT = handler_name(LoginState, "reset_form")
+LOG_IN_EVENT = handler_name(LoginState, "log_in")
 GRANT_URL_MARK = "/auth/session?grant="
 
 
@@ -65,68 +56,19 @@ class StormResult:
     logins: list[LoginResult]
 
 
-def reflex_event(name: str, payload: dict | None = None) -> dict:
-    """An event as the browser's state.js sends it over the socket."""
-    return {"name": name, "payload": payload or {}, "router_data": ROUTER_DATA}
-
-
-class BrowserSession:
-    """One browser tab: its own client token and socket, and the state the backend sent it."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.client.on("event", self._receive, namespace=NAMESPACE)
-        self.updates: asyncio.Queue[dict] = asyncio.Queue()
-        self.vars: dict[str, dict] = {}
-
-    async def _receive(self, update: dict) -> None:
-        """Merge the delta the way the frontend's reducers do, then hand the update to the waiter."""
-        for state_name, delta in (update.get("delta") or {}).items():
-            self.vars.setdefault(state_name, {}).update(delta)
-        self.updates.put_nowait(update)
-
-    async def open(self) -> None:
-        """Connect with a fresh token and hydrate the login page, as a browser does on load."""
-        await self.client.connect(
-            f"{self.base_url}?token={uuid.uuid4()}",
-            transports=["websocket"],
-            socketio_path=NAMESPACE,
-            namespaces=[NAMESPACE],
-            auth={"event": reflex_event(HYDRATE_EVENT)},
-            wait_timeout=UPDATE_TIMEOUT_SECONDS,
-        )
-        await self.next_update(lambda update: (update.get("delta") or {}).get(ROOT_STATE, {}).get(IS_HYDRATED_VAR) is True)
-
-    async def send(self, name: str, payload: dict | None = None) -> None:
-        """Emit one event to the backend."""
-        await self.client.emit("event", reflex_event(name, payload), namespace=NAMESPACE)
-
-    async def next_update(self, matches: Callable[[dict], bool]) -> dict:
-        """The next update that `matches`, skipping the others; bounded by UPDATE_TIMEOUT_SECONDS."""
-        async with asyncio.timeout(UPDATE_TIMEOUT_SECONDS):
-            while True:
-                update = await self.updates.get()
-                if matches(update):
-                    return update
+class BrowserSession(RawReflexClient):
+    """One browser tab on the login page, with the two events this bench times."""
 
     async def reset_form_round_trip(self) -> float:
         """Seconds from sending the trivial `reset_form` to receiving its delta."""
-        started = perf_counter()
-        await self.send(RESET_FORM_EVENT)
-        await self.next_update(lambda update: LOGIN_STATE in (update.get("delta") or {}))
-        return perf_counter() - started
+        return await self.call(RESET_FORM_EVENT, until=lambda update: LOGIN_STATE in (update.get("delta") or {}))
 
     async def log_in(self, identifier: str) -> LoginResult:
         """Submit the login form; it ends with a frontend event (the grant redirect or a field reset)."""
-        await self.send(LOG_IN_EVENT, {"form_data": {"identifier": identifier, "password": PASSWORD}})
-        update = await self.next_update(lambda update: bool(update.get("events")))
-        succeeded = any(GRANT_URL_MARK in str(event.get("payload")) for event in update["events"])
-        return LoginResult(succeeded, self.vars.get(LOGIN_STATE, {}).get(ERROR_VAR, ""))
-
-    async def close(self) -> None:
-        """Disconnect the socket."""
-        await self.client.disconnect()
+        await self.call(LOG_IN_EVENT, {"form_data": {"identifier": identifier, "password": PASSWORD}},
+                        until=lambda update: bool(update.get("events")))
+        succeeded = any(GRANT_URL_MARK in str(event.get("payload")) for event in self.frontend_events)
+        return LoginResult(succeeded, self.value(LoginState, "error", ""))
 
 
 def free_port() -> int:

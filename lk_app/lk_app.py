@@ -5,9 +5,11 @@ import contextlib
 
 import reflex as rx
 
+from lk_app import log_secrets
 from lk_app.pages.cabinet import cabinet_page
 from lk_app.pages.confirm import confirm_page
 from lk_app.pages.first_login import first_login_page
+from lk_app.pages.forgot import forgot_page, reset_page
 from lk_app.pages.login import TITLE as LOGIN_TITLE
 from lk_app.pages.login import login_page
 from lk_app.pages.outbox import outbox_page
@@ -21,6 +23,7 @@ from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
 from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
+from lk_app.state.recovery import ForgotState, ResetState
 from lk_app.state.profile import ProfileState
 from lk_app.state.register import RegisterState
 
@@ -38,6 +41,7 @@ async def outbox_dispatcher():
             await asyncio.to_thread(running.stop)
 
 
+log_secrets.install()
 supplier = get_settings().supplier_name
 app = rx.App(
     api_transformer=auth_routes,
@@ -48,6 +52,8 @@ app.register_lifespan_task(outbox_dispatcher)
 app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, DemoState.load_samples])
 app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}", on_load=FirstLoginState.start)
 app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}", on_load=RegisterState.start)
+app.add_page(forgot_page, route="/forgot", title=f"Восстановление пароля — {supplier}", on_load=ForgotState.start)
+app.add_page(reset_page, route="/reset", title=f"Новый пароль — {supplier}", on_load=ResetState.inspect)
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
 
     demo: bool = False
     supplier_name: str = "ЭнергоСбыт Демо"
+    logo_url: str = "/logo.svg"  # the supplier's logo: a file in assets/ or a full URL
     contact_phone: str = "8 800 100-00-00"
     contact_hours: str = "пн–пт 8:00–20:00, сб 9:00–15:00"
     support_email: str = "support@example.ru"

@@ -72,6 +72,29 @@ def input_text(input_id: str) -> rx.Var:
     return rx.Var(_js_expr=f"(document.getElementById({input_id!r})?.value ?? '')", _var_type=str)
 
 
-def countdown_note(seconds: rx.Var) -> rx.Component:
-    """«Повторно — через N с» while a resend is not yet allowed."""
-    return rx.cond(seconds > 0, rx.text("Повторная отправка — через ", seconds, " с", size="2", color_scheme="gray"), rx.fragment())
+PHONE_HINT = "Мобильный номер России, например +7 912 345-67-89."
+
+
+def phone_with_code_button(state, label: str, error: rx.Var, button: str) -> rx.Component:
+    """The phone field and the button that sends it a code, with the resend countdown and the notice.
+
+    `state` is a state with the phone-code mixin: the button reads the field itself, not a copy.
+    """
+    return rx.fragment(
+        field(label, "sms_phone", error, type="tel", autocomplete="tel", default_value=state.sms_phone,
+              on_blur=state.set_sms_phone, hint=PHONE_HINT),
+        rx.button(button, type="button", variant="outline", on_click=state.send_code(input_text("sms_phone")),
+                  disabled=state.resend_in > 0, width="100%"),
+        rx.cond(state.resend_in > 0, rx.text("Повторная отправка — через ", state.resend_in, " с", size="2", color_scheme="gray"),
+                rx.fragment()),
+        rx.cond(state.sms_notice != "", rx.text(state.sms_notice, size="2", role="status"), rx.fragment()),
+    )
+
+
+def consent_checkbox(error: rx.Var) -> rx.Component:
+    """The consent to the processing of personal data, with the policy a click away."""
+    return checkbox(
+        rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
+        "consent",
+        error,
+    )

@@ -15,7 +15,7 @@ def header(*menu: rx.Component) -> rx.Component:
         rx.hstack(
             rx.link(
                 rx.hstack(
-                    rx.image(src="/logo.svg", alt="", width="36px", height="36px"),
+                    rx.image(src=settings.logo_url, alt="", width="36px", height="36px"),
                     rx.text(settings.supplier_name, weight="bold", size="4", color="white"),
                     align="center",
                     spacing="2",

@@ -34,13 +34,15 @@ def hours_phrase(hours: int) -> str:
     return f"{hours} {noun}"
 
 
-def _confirm_registration(context: Mapping[str, object]) -> dict[str, object]:
+def _link_lifetime(context: Mapping[str, object]) -> dict[str, object]:
     return {"ttl": hours_phrase(int(context["ttl_hours"]))}
 
 
 # Words that depend on the caller's numbers are worked out here, so the template files stay plain text.
 _DERIVED: dict[str, Callable[[Mapping[str, object]], dict[str, object]]] = {
-    "confirm_registration": _confirm_registration,
+    "confirm_registration": _link_lifetime,
+    "reset_password": _link_lifetime,
+    "confirm_new_email": _link_lifetime,
 }
 
 
@@ -52,6 +54,15 @@ def _sources(template: str) -> tuple[str, str, str]:
     # The .txt file is written like a mail: the subject line, a blank line, then the body.
     subject, _, text = (TEMPLATE_DIR / f"{template}.txt").read_text(encoding="utf-8").partition("\n\n")
     return subject, text, (TEMPLATE_DIR / f"{template}.html").read_text(encoding="utf-8")
+
+
+@lru_cache
+def _layouts() -> tuple[Template, Template]:
+    """The frame every message's text and HTML body go into: greeting's end, signature, contact centre."""
+    return (
+        Template((TEMPLATE_DIR / "_layout.txt").read_text(encoding="utf-8")),
+        Template((TEMPLATE_DIR / "_layout.html").read_text(encoding="utf-8")),
+    )
 
 
 def render(template: str, **context: object) -> RenderedMessage:
@@ -69,7 +80,9 @@ def render(template: str, **context: object) -> RenderedMessage:
         values.update(derive(values))
     # A subject is one header line whatever the values hold.
     subject = " ".join(Template(subject_source).substitute(values).split())
-    text = Template(text_source).substitute(values)
+    text_layout, html_layout = _layouts()
+    text = text_layout.substitute(values, content=Template(text_source).substitute(values))
     escaped = {name: html.escape(str(value)) for name, value in values.items()}
     escaped["subject"] = html.escape(subject)
-    return RenderedMessage(subject=subject, text=text, html=Template(html_source).substitute(escaped))
+    body_html = Template(html_source).substitute(escaped)
+    return RenderedMessage(subject=subject, text=text, html=html_layout.substitute(escaped, content=body_html))

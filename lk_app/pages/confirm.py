@@ -9,6 +9,14 @@ TITLE = "Подтверждение регистрации"
 
 
 def _new_link() -> rx.Component:
+    return rx.cond(
+        S.new_email,
+        rx.vstack(rx.text("Запросите смену e-mail ещё раз в «Настройках»."), rx.link("Войти", href="/"), width="100%"),
+        _new_registration_link(),
+    )
+
+
+def _new_registration_link() -> rx.Component:
     return rx.vstack(
         rx.button("Отправить новую ссылку", on_click=S.send_new_link, variant="outline", width="100%"),
         rx.cond(S.notice != "", alert(S.notice, color="blue"), rx.fragment()),
@@ -28,7 +36,7 @@ def confirm_page() -> rx.Component:
             (
                 "valid",
                 rx.vstack(
-                    rx.text("Чтобы завершить регистрацию, нажмите «Подтвердить»."),
+                    rx.text(rx.cond(S.new_email, "Чтобы получать письма на новый адрес, нажмите «Подтвердить».", "Чтобы завершить регистрацию, нажмите «Подтвердить».")),
                     rx.button("Подтвердить", on_click=S.confirm, size="3", width="100%", loading=S.busy),
                     spacing="3",
                     width="100%",
@@ -37,7 +45,7 @@ def confirm_page() -> rx.Component:
             (
                 "confirmed",
                 rx.vstack(
-                    alert("Регистрация подтверждена", color="green"),
+                    alert(rx.cond(S.new_email, "Новый e-mail подтверждён", "Регистрация подтверждена"), color="green"),
                     rx.link(rx.button("Войти", size="3", width="100%"), href="/", width="100%"),
                     spacing="3",
                     width="100%",

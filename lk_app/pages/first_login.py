@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, countdown_note, field, form, input_text, submit
+from lk_app.components.forms import PHONE_HINT, consent_checkbox, field, form, input_text, phone_with_code_button, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.first_login import FirstLoginState as S
 
@@ -28,12 +28,7 @@ def _prove_step() -> rx.Component:
 
 def _sms_panel() -> rx.Component:
     return rx.vstack(
-        field("Телефон", "sms_phone", S.sms_phone_error, type="tel", autocomplete="tel", default_value=S.sms_phone,
-              on_blur=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
-        rx.button("Отправить смс", type="button", variant="outline", on_click=S.send_code(input_text("sms_phone")),
-                  disabled=S.resend_in > 0, width="100%"),
-        countdown_note(S.resend_in),
-        rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
+        phone_with_code_button(S, "Телефон", S.sms_phone_error, "Отправить смс"),
         rx.hstack(
             rx.box(
                 field("Код подтверждения", "sms_code", S.code_field_error, input_mode="numeric", autocomplete="one-time-code"),
@@ -63,14 +58,10 @@ def _register_step() -> rx.Component:
             rx.cond(
                 S.method == "email",
                 field("Телефон", "phone", S.phone_error, type="tel", default_value=S.phone, autocomplete="tel",
-                      hint="Необязательно. Например, +7 912 345-67-89.", on_blur=S.remember_phone),
+                      hint="Необязательно. " + PHONE_HINT, on_blur=S.remember_phone),
                 rx.fragment(),
             ),
-            checkbox(
-                rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
-                "consent",
-                S.consent_error,
-            ),
+            consent_checkbox(S.consent_error),
             # The panels stand outside the tabs: a tab panel is named after its tab, and a panel
             # named «…по e-mail» would answer to the «E-mail» label as well.
             rx.tabs.root(

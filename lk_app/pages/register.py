@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, countdown_note, field, form, input_text, submit
+from lk_app.components.forms import consent_checkbox, field, form, phone_with_code_button, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.register import RegisterState as S
 
@@ -18,18 +18,9 @@ def _form() -> rx.Component:
                   hint="От 8 до 20 символов; не совпадает с логином и e-mail."),
             field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
             field("Адрес e-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
-            field("Телефон", "sms_phone", S.phone_error, type="tel", autocomplete="tel", default_value=S.sms_phone,
-                  on_blur=S.set_sms_phone, hint="Мобильный номер России, например +7 912 345-67-89."),
-            rx.button("Получить код", type="button", variant="outline", on_click=S.send_code(input_text("sms_phone")),
-                      disabled=S.resend_in > 0, width="100%"),
-            countdown_note(S.resend_in),
-            rx.cond(S.sms_notice != "", rx.text(S.sms_notice, size="2", role="status"), rx.fragment()),
+            phone_with_code_button(S, "Телефон", S.phone_error, "Получить код"),
             field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
-            checkbox(
-                rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
-                "consent",
-                S.consent_error,
-            ),
+            consent_checkbox(S.consent_error),
             rx.cond(S.login_error != "", rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
             submit("Регистрация", S.busy),
             spacing="3",

@@ -1,4 +1,4 @@
-"""Single-use e-mail link tokens (registration confirmation, later password reset)."""
+"""Single-use e-mail link tokens: registration confirmation, password reset, a new e-mail address."""
 
 import enum
 from dataclasses import dataclass
@@ -34,16 +34,7 @@ class LinkCheck:
 def issue_link_token(user_id: int, purpose: str, email: str, ttl: timedelta, *, session: Session) -> str:
     """A new 256-bit token for the user; every older unused token of that purpose dies."""
     moment = now()
-    session.exec(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user_id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=moment)
-    )
+    revoke_link_tokens(user_id, purpose, session=session)
     token = new_secret(256)
     session.add(
         OneTimeToken(
@@ -54,12 +45,31 @@ def issue_link_token(user_id: int, purpose: str, email: str, ttl: timedelta, *, 
     return token
 
 
+def revoke_link_tokens(user_id: int, purpose: str, *, session: Session) -> None:
+    """Kill every unused token of the user for that purpose."""
+    session.exec(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user_id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=now())
+    )
+
+
 def check_link_token(token: str, purpose: str, *, session: Session) -> LinkCheck:
     """Whether the token can still be used, without using it."""
+    return find_link_token(token, (purpose,), session=session)
+
+
+def find_link_token(token: str, purposes: tuple[str, ...], *, session: Session) -> LinkCheck:
+    """Whether a token made for one of `purposes` can still be used; its row tells which purpose."""
     if not token or len(token) > 200:
         return LinkCheck(LinkState.UNKNOWN)
     row = session.exec(
-        select(OneTimeToken).where(OneTimeToken.token_hash == secret_hash(token), OneTimeToken.purpose == purpose)
+        select(OneTimeToken).where(OneTimeToken.token_hash == secret_hash(token), OneTimeToken.purpose.in_(purposes))
     ).first()
     if row is None:
         return LinkCheck(LinkState.UNKNOWN)

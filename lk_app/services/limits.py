@@ -31,6 +31,8 @@ SMS_PER_PHONE_DAY = Limit("sms_phone_day", 10, timedelta(days=1))
 SMS_PER_IP = Limit("sms_ip", 20, timedelta(hours=1))
 ADD_ACCOUNT_PER_ACCOUNT = Limit("add_account_account", 5, timedelta(days=1))
 ADD_ACCOUNT_PER_USER = Limit("add_account_user", 10, timedelta(days=1))
+RECOVERY_PER_IDENTIFIER = Limit("recovery_identifier", 5, timedelta(hours=1))
+RECOVERY_PER_IP = Limit("recovery_ip", 30, timedelta(hours=1))
 
 
 def record(limit: Limit, subject: str, *, session: Session) -> None:

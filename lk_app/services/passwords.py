@@ -7,6 +7,7 @@ from functools import lru_cache
 import bcrypt
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from lk_app.services.legacy_passwords import is_legacy, legacy_scheme_of, verify_legacy
 from lk_app.settings import get_settings
 
 # bcrypt reads at most 72 bytes; a 20-character Cyrillic or emoji password can be longer,
@@ -25,7 +26,12 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    """Whether the password matches a hash made by `hash_password`."""
+    """Whether the password matches a hash made by `hash_password`, or an old portal's hash not yet replaced."""
+    if is_legacy(password_hash):
+        matched = verify_legacy(password, password_hash)
+        if legacy_scheme_of(password_hash) != "bcrypt":
+            burn_verify_time(password)  # an old fast digest must not answer sooner than bcrypt would
+        return matched
     if not password_hash.startswith(_SCHEME):
         return False
     return bcrypt.checkpw(_prehash(password), password_hash[len(_SCHEME):].encode("ascii"))

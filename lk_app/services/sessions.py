@@ -76,6 +76,14 @@ def resolve_session(session_id: str | None, *, session: Session) -> SessionUser 
     return SessionUser(user_id=user.id, login=user.login, role=user.role)
 
 
+def revoke_user_sessions(user_id: int, *, keep: str | None = None, session: Session) -> int:
+    """End every live session of the LK at once, except the one whose id is `keep`; returns how many ended."""
+    statement = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep:
+        statement = statement.where(AuthSession.id_hash != secret_hash(keep))
+    return session.exec(statement.values(revoked_at=now())).rowcount or 0
+
+
 def revoke_session(session_id: str | None, *, session: Session) -> None:
     """End one session at once (logout)."""
     if not session_id:

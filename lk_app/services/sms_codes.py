@@ -94,11 +94,7 @@ def issue_sms_code(phone: str, purpose: str, *, ip: str, session: Session) -> Co
     inherited = 0
     if previous is not None and moment - previous.created_at < TRIES_MEMORY:
         inherited = previous.attempts
-    session.exec(
-        update(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, col(SmsCode.revoked_at).is_(None))
-        .values(revoked_at=moment)
-    )
+    revoke_sms_codes(phone, purpose, session=session)
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(16)
     session.add(
@@ -116,6 +112,15 @@ def issue_sms_code(phone: str, purpose: str, *, ip: str, session: Session) -> Co
     for limit, subject in ((limits.SMS_PER_PHONE_HOUR, phone), (limits.SMS_PER_PHONE_DAY, phone), (limits.SMS_PER_IP, ip)):
         limits.record(limit, subject, session=session)
     return CodeIssue(Issue.SENT, int(RESEND_AFTER.total_seconds()))
+
+
+def revoke_sms_codes(phone: str, purpose: str, *, session: Session) -> None:
+    """Kill every live code sent to the phone for that purpose."""
+    session.exec(
+        update(SmsCode)
+        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, col(SmsCode.revoked_at).is_(None))
+        .values(revoked_at=now())
+    )
 
 
 def check_sms_code(phone: str, purpose: str, code: str, *, session: Session) -> CodeCheck:

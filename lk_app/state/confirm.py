@@ -1,17 +1,13 @@
-"""The e-mail link page: confirms only when the customer presses «Подтвердить»."""
+"""The e-mail link page (registration or a new address): confirms only when the customer presses «Подтвердить»."""
 
 import asyncio
 
 import reflex as rx
 
 from lk_app.services import db
-from lk_app.services.email_links import LinkState
-from lk_app.services.registration import (
-    confirm_registration,
-    confirmation_link_state,
-    resend_confirmation,
-    user_of_link,
-)
+from lk_app.services.email_links import CONFIRM_REGISTRATION, LinkState, find_link_token
+from lk_app.services.profile import CONFIRM_NEW_EMAIL, confirm_new_email
+from lk_app.services.registration import confirm_registration, resend_confirmation, user_of_link
 from lk_app.state.session import SessionState
 
 
@@ -19,6 +15,7 @@ class ConfirmState(rx.State):
     """What the link turned out to be: valid, done, used, expired or unknown."""
 
     status: str = "checking"  # checking | valid | confirmed | used | expired | unknown
+    new_email: bool = False  # the link confirms a changed address, not a registration
     notice: str = ""
     busy: bool = False
 
@@ -29,15 +26,16 @@ class ConfirmState(rx.State):
     async def inspect(self):
         """On load: look at the token without using it (mail scanners open links too)."""
         self.notice = ""
-        state = await asyncio.to_thread(db.run, confirmation_link_state, self._token())
-        self.status = state.value
+        verdict = await asyncio.to_thread(db.run, find_link_token, self._token(), (CONFIRM_REGISTRATION, CONFIRM_NEW_EMAIL))
+        self.new_email = verdict.token is not None and verdict.token.purpose == CONFIRM_NEW_EMAIL
+        self.status = verdict.state.value
 
     @rx.event
     async def confirm(self):
         """The press of «Подтвердить»: spend the token and confirm the e-mail."""
         self.busy = True
         yield
-        state = await asyncio.to_thread(db.run, confirm_registration, self._token())
+        state = await asyncio.to_thread(db.run, confirm_new_email if self.new_email else confirm_registration, self._token())
         self.busy = False
         self.status = "confirmed" if state is LinkState.VALID else state.value
 

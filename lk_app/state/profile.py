@@ -1,21 +1,167 @@
-"""The customer's own settings: login, contacts, password and sessions."""
+"""The customer's own settings: contacts, password and sessions; every change re-checks the session."""
+
+import asyncio
+import dataclasses
 
 import reflex as rx
 
-from lk_app.state.session import SessionState
+from lk_app.services import db
+from lk_app.services.contacts import normalize_phone
+from lk_app.services.profile import active_sessions, change_password, change_phone, profile_of, request_email_change
+from lk_app.services.registration import PHONE_FORMAT, PhoneProof
+from lk_app.services.sessions import SessionUser, revoke_user_sessions
+from lk_app.state.phone_code import PhoneCodeMixin
+from lk_app.state.session import SessionState, navigate_to_backend
 
 
-class ProfileState(rx.State):
-    """What the profile section shows; filled from the session on every load, never from the browser."""
+@dataclasses.dataclass
+class SessionRow:
+    """A live session as the list shows it."""
+
+    device: str = ""
+    ip: str = ""
+    last_seen: str = ""
+    current: bool = False
+
+
+class ProfileState(PhoneCodeMixin, rx.State):
+    """What the profile section shows and the verdicts on its forms; filled from the session, never from the browser."""
 
     login: str = ""
+    email: str = ""
+    email_confirmed: bool = False
+    phone: str = ""
+    phone_confirmed: bool = False
+    sessions: list[SessionRow] = []
+    errors: dict[str, str] = {}
+    notice: str = ""
+    notice_about: str = ""  # which form the notice belongs to: password | email | phone
+
+    @rx.var
+    def current_password_error(self) -> str:
+        """The error of «Текущий пароль»."""
+        return self.errors.get("current_password", "")
+
+    @rx.var
+    def new_password_error(self) -> str:
+        """The error of «Новый пароль»."""
+        return self.errors.get("new_password", "")
+
+    @rx.var
+    def new_email_error(self) -> str:
+        """The error of «Новый e-mail»."""
+        return self.errors.get("new_email", "")
+
+    @rx.var
+    def email_password_error(self) -> str:
+        """The error of «Пароль для смены e-mail»."""
+        return self.errors.get("email_password", "")
+
+    @rx.var
+    def code_error(self) -> str:
+        """The error of «Код подтверждения»."""
+        return self.sms_code_error or self.errors.get("sms_code", "")
+
+    async def _user(self) -> SessionUser | None:
+        return await (await self.get_state(SessionState))._current_user()
+
+    async def _refresh(self, user: SessionUser) -> None:
+        """Read the LK's contacts and live sessions afresh."""
+        current = (await self.get_state(SessionState))._session_id()
+        view = await asyncio.to_thread(db.run, profile_of, user.user_id)
+        rows = await asyncio.to_thread(db.run, active_sessions, user.user_id, current)
+        self.login, self.email, self.email_confirmed = view.login, view.email, view.email_confirmed
+        self.phone, self.phone_confirmed = view.phone, view.phone_confirmed
+        self.sessions = [SessionRow(r.device, r.ip, r.last_seen, r.current) for r in rows]
+
+    def _say(self, about: str, notice: str, errors: dict[str, str]) -> None:
+        self.errors, self.notice_about = errors, about
+        self.notice = "" if errors else notice
 
     @rx.event
     async def load(self):
-        """Require a live session."""
-        session_state = await self.get_state(SessionState)
-        user = await session_state._current_user()
+        """Require a live session, then show the profile."""
+        user = await self._user()
         if user is None:
             return rx.redirect("/")
-        self.login = user.login
+        self.errors, self.notice = {}, ""
+        self._forget_phone_code()
+        await self._refresh(user)
         return None
+
+    @rx.event
+    async def change_password(self, form_data: dict):
+        """«Сменить пароль»: the current password, then the new one; other sessions end at once."""
+        user = await self._user()
+        if user is None:
+            yield rx.redirect("/")
+            return
+        keep = (await self.get_state(SessionState))._session_id()
+        errors = await asyncio.to_thread(
+            db.run,
+            change_password,
+            user.user_id,
+            str(form_data.get("current_password", ""))[:200],
+            str(form_data.get("new_password", ""))[:200],
+            str(form_data.get("new_password_confirmation", ""))[:200],
+            keep_session=keep,
+        )
+        self._say("password", "Пароль изменён. Все другие входы в Личный кабинет завершены.", errors)
+        for name in ("current_password", "new_password", "new_password_confirmation"):
+            yield rx.set_value(name, "")
+        if errors:
+            yield rx.set_focus(next(iter(errors)))
+        await self._refresh(user)
+
+    @rx.event
+    async def change_email(self, form_data: dict):
+        """«Сменить e-mail»: a link to the new address; the old one stays until it is followed."""
+        user = await self._user()
+        if user is None:
+            yield rx.redirect("/")
+            return
+        errors, address = await asyncio.to_thread(
+            db.run,
+            request_email_change,
+            user.user_id,
+            str(form_data.get("new_email", "")).strip()[:254],
+            str(form_data.get("email_password", ""))[:200],
+        )
+        self._say("email", f"Ссылка для подтверждения отправлена на {address}. Адрес сменится, когда вы её откроете.", errors)
+        yield rx.set_value("email_password", "")
+        if errors:
+            yield rx.set_focus(next(iter(errors)))
+
+    @rx.event
+    async def change_phone(self, form_data: dict):
+        """«Сменить телефон»: the new number, proved by the code sent to it."""
+        user = await self._user()
+        if user is None:
+            yield rx.redirect("/")
+            return
+        self._take_phone(str(form_data.get("sms_phone", "")))
+        phone = normalize_phone(self.sms_phone)
+        if phone is None:
+            self._say("phone", "", {"phone": PHONE_FORMAT})
+            self.sms_phone_error = PHONE_FORMAT
+            yield rx.set_focus("sms_phone")
+            return
+        proof = PhoneProof(phone, str(form_data.get("sms_code", "")).strip()[:12])
+        errors = await asyncio.to_thread(db.run, change_phone, user.user_id, proof)
+        self._say("phone", f"Телефон изменён на {phone}.", errors)
+        yield rx.set_value("sms_code", "")
+        if errors:
+            yield rx.set_focus("sms_code")
+            return
+        self._forget_phone_code()
+        yield rx.set_value("sms_phone", "")
+        await self._refresh(user)
+
+    @rx.event
+    async def log_out_everywhere(self):
+        """«Выйти на всех устройствах»: every session of the LK ends, this one too."""
+        user = await self._user()
+        if user is None:
+            return rx.redirect("/")
+        await asyncio.to_thread(db.run, revoke_user_sessions, user.user_id)
+        return navigate_to_backend("/auth/logout")

@@ -38,6 +38,7 @@ class RunningApp:
     """Where the app answers, and the fake providers it sends mail and SMS through."""
 
     url: str
+    backend: str
     sendgrid: FakeSendGrid
     smsaero: FakeSmsAero
 
@@ -84,8 +85,10 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
 
         get_config().deploy_url = url
         os.environ["LK_PUBLIC_URL"] = url
+        # The port is known only now; in production LK_PUBLIC_URL names the one origin up front.
+        harness.app_instance.sio.eio.cors_allowed_origins = [url]
         get_settings.cache_clear()
-        yield RunningApp(url=url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
+        yield RunningApp(url=url, backend=get_config().api_url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
 
 
 @pytest.fixture(autouse=True)

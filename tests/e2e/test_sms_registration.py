@@ -126,13 +126,8 @@ def test_a_gateway_that_hangs_gets_a_calm_answer_and_no_second_sms(page: Page, l
     assert len(lk.smsaero.sms_to(e164(phone))) == 1
 
 
-def test_register_by_login_then_confirm_then_log_in(page: Page, lk):
-    phone = new_phone()
-    login = f"anna.{e164(phone)[-6:]}"
-    email = f"{login}@example.ru"
-    page.goto("/")
-    page.get_by_role("link", name="Регистрация").click()
-    expect(page.get_by_role("heading", name="Регистрация")).to_be_visible()
+def _register(page: Page, lk, login: str, email: str, phone: str) -> None:
+    """Fill every field of /register, with the code the gateway received, and press «Регистрация»."""
     page.get_by_label("Логин", exact=True).fill(login)
     page.get_by_label("Пароль", exact=True).fill(PASSWORD)
     page.get_by_label("Подтверждение пароля").fill(PASSWORD)
@@ -142,6 +137,16 @@ def test_register_by_login_then_confirm_then_log_in(page: Page, lk):
     page.get_by_label("Код подтверждения").fill(_code(lk, phone))
     page.get_by_label("Согласен на обработку персональных данных").check()
     page.get_by_role("button", name="Регистрация").click()
+
+
+def test_register_by_login_then_confirm_then_log_in(page: Page, lk):
+    phone = new_phone()
+    login = f"anna.{e164(phone)[-6:]}"
+    email = f"{login}@example.ru"
+    page.goto("/")
+    page.get_by_role("link", name="Регистрация").click()
+    expect(page.get_by_role("heading", name="Регистрация")).to_be_visible()
+    _register(page, lk, login, email, phone)
     expect(page.get_by_text(email)).to_be_visible()
 
     mail = lk.sendgrid.wait_for_mail(email, timeout=20)
@@ -173,15 +178,7 @@ def test_a_taken_login_is_refused_with_a_way_out(page: Page, lk):
     login = f"taken.{e164(first)[-6:]}"
     for phone, email in ((first, f"{login}@example.ru"), (second, f"other.{login}@example.ru")):
         page.goto("/register")
-        page.get_by_label("Логин", exact=True).fill(login)
-        page.get_by_label("Пароль", exact=True).fill(PASSWORD)
-        page.get_by_label("Подтверждение пароля").fill(PASSWORD)
-        page.get_by_label("Адрес e-mail").fill(email)
-        page.get_by_label("Телефон").fill(phone)
-        page.get_by_role("button", name="Получить код").click()
-        page.get_by_label("Код подтверждения").fill(_code(lk, phone))
-        page.get_by_label("Согласен на обработку персональных данных").check()
-        page.get_by_role("button", name="Регистрация").click()
+        _register(page, lk, login, email, phone)
         if phone == first:
             expect(page.get_by_text(email)).to_be_visible()
     expect(page.locator("#login-error")).to_contain_text("Этот логин недоступен")

@@ -3,87 +3,25 @@
 import json
 import re
 import secrets
-import socket
-import struct
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes.provider import Fault, FakeProvider, ProviderHandler, RecordedRequest
 
 MAIL_SEND_PATH = "/v3/mail/send"
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"https?://[^\s<>\"«»]+")
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake saw it, and its answer (status None: hung or reset, no answer)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    status: int | None
-    message_id: str | None = None
-
-
-@dataclass(frozen=True)
-class _Fault:
-    """What to do to the next mail/send request instead of handling it."""
-
-    kind: str  # "status", "hang" or "reset"
-    status: int = 0
-    seconds: float = 0.0
-
-
-class FakeSendGrid:
+class FakeSendGrid(FakeProvider[dict]):
     """A real HTTP server in a background thread; use it as a context manager (`with FakeSendGrid(...) as sg`)."""
 
     def __init__(self, api_key: str = "SG.test-key") -> None:
+        super().__init__(_Handler, "SendGrid", taken="accepted")
         self.api_key = api_key
-        self.received: list[dict] = []
-        self.requests: list[RecordedRequest] = []
-        self._faults: deque[_Fault] = deque()
-        self._changed = threading.Condition()
-        self._closing = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """The API base to configure as LK_SENDGRID_HOST."""
-        if self._server is None:
-            raise RuntimeError("the fake SendGrid is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "FakeSendGrid":
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sendgrid", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._closing.set()  # wakes hung answers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def fail_next(self, status: int, count: int = 1) -> None:
-        """Answer the next `count` mail/send requests with this HTTP status and a SendGrid error body."""
-        self._add_faults(_Fault("status", status=status), count)
-
-    def hang_next(self, seconds: float, count: int = 1) -> None:
-        """Keep the next `count` requests waiting, then drop them unanswered (as if the provider lost them)."""
-        self._add_faults(_Fault("hang", seconds=seconds), count)
-
-    def reset_next(self, count: int = 1) -> None:
-        """Reset the connection (TCP RST) of the next `count` requests after reading them."""
-        self._add_faults(_Fault("reset"), count)
+        return self._address()
 
     def mails_to(self, address: str) -> list[dict]:
         """Every accepted mail with `address` among its recipients, oldest first."""
@@ -92,68 +30,18 @@ class FakeSendGrid:
 
     def wait_for_mail(self, to: str, timeout: float = 10, count: int = 1) -> dict:
         """The newest mail to `to`, once at least `count` have arrived; TimeoutError after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                mails = self.mails_to(to)
-                if len(mails) >= count:
-                    return mails[-1]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(
-                        f"{len(mails)} of {count} mails to {to} arrived in {timeout} s; "
-                        f"{len(self.received)} accepted, {len(self.requests)} requests in all"
-                    )
-                self._changed.wait(remaining)
-
-    def _add_faults(self, fault: _Fault, count: int) -> None:
-        with self._changed:
-            self._faults.extend([fault] * count)
-
-    def _take_fault(self) -> _Fault | None:
-        with self._changed:
-            return self._faults.popleft() if self._faults else None
-
-    def _record(self, request: RecordedRequest, mail: dict | None = None) -> None:
-        with self._changed:
-            self.requests.append(request)
-            if mail is not None:
-                self.received.append(mail)
-            self._changed.notify_all()
+        return self._wait_for(lambda: self.mails_to(to), count, timeout, f"mails to {to}")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSendGrid
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ProviderHandler):
     """Answers like api.sendgrid.com: 202 and X-Message-Id for a valid mail, SendGrid-style errors otherwise."""
 
-    server: _Server
+    send_path = MAIL_SEND_PATH
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        self._handle()
-
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_POST  # noqa: N815
-
-    def log_message(self, *_args) -> None:
-        """Quiet: the tests read `requests` instead of a log on stderr."""
-
-    def _handle(self) -> None:
+    def _handle(self, path: str, body: bytes, fault: Fault | None) -> None:
         fake = self.server.fake
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path = self.path.split("?", 1)[0]
-        fault = fake._take_fault() if path == MAIL_SEND_PATH and self.command == "POST" else None
         if fault is not None and fault.kind != "status":
-            fake._record(RecordedRequest(self.command, path, dict(self.headers), body, None))
-            if fault.kind == "hang":
-                fake._closing.wait(fault.seconds)
-            else:
-                # SO_LINGER 0 makes close() send RST instead of FIN: the client sees a connection reset.
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
+            self._drop(path, body, fault)
             return
         if fault is not None:
             status, errors, mail = fault.status, [_error(f"injected failure {fault.status}")], None

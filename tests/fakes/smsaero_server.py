@@ -5,13 +5,10 @@ import binascii
 import itertools
 import json
 import re
-import socket
-import struct
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes.provider import Fault, FakeProvider, ProviderHandler, RecordedRequest
 
 SMS_SEND_PATH = "/v2/sms/send"
 _RUSSIAN_NUMBER = re.compile(r"7\d{10}")
@@ -28,79 +25,23 @@ class ReceivedSms:
     sign: str
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake saw it, and its answer (status None: reset, no answer)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    status: int | None
-
-
-@dataclass(frozen=True)
-class _Fault:
-    """What to do to the next sms/send request instead of, or besides, handling it."""
-
-    kind: str  # "status", "no money", "hang" or "reset"
-    status: int = 0
-    seconds: float = 0.0
-
-
-class FakeSmsAero:
+class FakeSmsAero(FakeProvider[ReceivedSms]):
     """A real HTTP server in a background thread; use it as a context manager (`with FakeSmsAero(...) as gate`)."""
 
     def __init__(self, email: str = "lk@example.ru", api_key: str = "test0api0key0for0the0fake0gate00") -> None:
+        super().__init__(_Handler, "SMS Aero", taken="sent")
         self.email = email
         self.api_key = api_key
-        self.received: list[ReceivedSms] = []
-        self.requests: list[RecordedRequest] = []
         self._ids = itertools.count(100001)
-        self._faults: deque[_Fault] = deque()
-        self._changed = threading.Condition()
-        self._closing = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """The gateway to configure as LK_SMSAERO_GATE."""
-        if self._server is None:
-            raise RuntimeError("the fake SMS Aero is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v2/"
-
-    def __enter__(self) -> "FakeSmsAero":
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-smsaero", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._closing.set()  # wakes hung answers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def fail_next(self, status: int, count: int = 1) -> None:
-        """Answer the next `count` sms/send requests with this HTTP status and an SMS Aero error body."""
-        self._add_faults(_Fault("status", status=status), count)
+        return f"{self._address()}/v2/"
 
     def no_money_next(self, count: int = 1) -> None:
         """Refuse the next `count` sms/send requests for want of money on the account, sending nothing."""
-        self._add_faults(_Fault("no money"), count)
-
-    def hang_next(self, seconds: float, count: int = 1) -> None:
-        """Take the next `count` requests as usual (a valid SMS is sent at once) but answer only after `seconds`."""
-        self._add_faults(_Fault("hang", seconds=seconds), count)
-
-    def reset_next(self, count: int = 1) -> None:
-        """Reset the connection (TCP RST) of the next `count` requests after reading them, sending nothing."""
-        self._add_faults(_Fault("reset"), count)
+        self._add_faults(Fault("no money"), count)
 
     def sms_to(self, phone: str) -> list[ReceivedSms]:
         """Every SMS sent to `phone` (+7XXXXXXXXXX or digits), oldest first."""
@@ -110,69 +51,22 @@ class FakeSmsAero:
 
     def wait_for_sms(self, phone: str, timeout: float = 10, count: int = 1) -> ReceivedSms:
         """The newest SMS to `phone`, once at least `count` have arrived; TimeoutError after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                messages = self.sms_to(phone)
-                if len(messages) >= count:
-                    return messages[-1]
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(
-                        f"{len(messages)} of {count} SMS to {phone} arrived in {timeout} s; "
-                        f"{len(self.received)} sent, {len(self.requests)} requests in all"
-                    )
-                self._changed.wait(remaining)
+        return self._wait_for(lambda: self.sms_to(phone), count, timeout, f"SMS to {phone}")
 
     def codes_for(self, phone: str) -> list[str]:
         """The 6-digit code of each SMS sent to `phone`, oldest first: the newest is `codes_for(phone)[-1]`."""
         return [code_in(sms.text) for sms in self.sms_to(phone)]
 
-    def _add_faults(self, fault: _Fault, count: int) -> None:
-        with self._changed:
-            self._faults.extend([fault] * count)
 
-    def _take_fault(self) -> _Fault | None:
-        with self._changed:
-            return self._faults.popleft() if self._faults else None
-
-    def _record(self, request: RecordedRequest, sms: ReceivedSms | None = None) -> None:
-        with self._changed:
-            self.requests.append(request)
-            if sms is not None:
-                self.received.append(sms)
-            self._changed.notify_all()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSmsAero
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ProviderHandler):
     """Answers like gate.smsaero.ru: the v2 envelope `{success, data, message}` for every request."""
 
-    server: _Server
+    send_path = SMS_SEND_PATH
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
-        self._handle()
-
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_POST  # noqa: N815
-
-    def log_message(self, *_args) -> None:
-        """Quiet: the tests read `requests` instead of a log on stderr."""
-
-    def _handle(self) -> None:
+    def _handle(self, path: str, body: bytes, fault: Fault | None) -> None:
         fake = self.server.fake
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        path = self.path.split("?", 1)[0]
-        fault = fake._take_fault() if path == SMS_SEND_PATH and self.command == "POST" else None
         if fault is not None and fault.kind == "reset":
-            fake._record(RecordedRequest(self.command, path, dict(self.headers), body, None))
-            # SO_LINGER 0 makes close() send RST instead of FIN: the client sees a connection reset.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
+            self._drop(path, body, fault)
             return
         sms = None
         if fault is not None and fault.kind == "status":

@@ -1,0 +1,162 @@
+"""The LK's own settings: its contacts, its password and its sessions."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from lk_app.clock import now
+from lk_app.messaging.outbox import queue_email
+from lk_app.models import AccountLink, AuthSession, LkUser
+from lk_app.services import limits
+from lk_app.services.contacts import normalize_email
+from lk_app.services.email_links import LinkState, issue_link_token, use_link_token
+from lk_app.services.passwords import hash_password, password_problem, verify_password
+from lk_app.services.registration import CODE_REFUSALS, PhoneProof
+from lk_app.services.sessions import revoke_user_sessions
+from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, use_phone_proof
+from lk_app.services.tokens import secret_hash
+from lk_app.settings import get_settings
+
+CONFIRM_NEW_EMAIL = "confirm_new_email"
+WRONG_PASSWORD = "Неверный текущий пароль."
+TOO_MANY = "Слишком много неверных попыток. Попробуйте через час или восстановите пароль."
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What the profile section shows of the LK."""
+
+    login: str
+    email: str
+    email_confirmed: bool
+    phone: str
+    phone_confirmed: bool
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One live session as the list shows it."""
+
+    device: str
+    ip: str
+    last_seen: str
+    current: bool
+
+
+def profile_of(user_id: int, *, session: Session) -> ProfileView:
+    """The LK's login and contacts."""
+    user = session.get(LkUser, user_id)
+    return ProfileView(user.login, user.email or "", user.email_confirmed, user.phone or "", user.phone_confirmed)
+
+
+def _password_refusal(user: LkUser, password: str, *, session: Session) -> str | None:
+    """Why the current password does not let the change through; wrong guesses count as failed logins."""
+    if limits.exceeded(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session):
+        return TOO_MANY
+    if verify_password(password, user.password_hash):
+        return None
+    limits.record(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session)
+    return WRONG_PASSWORD
+
+
+def change_password(
+    user_id: int, current: str, new: str, confirmation: str, *, keep_session: str | None, session: Session
+) -> dict[str, str]:
+    """A new password after the current one; every other session of the LK ends at once. Returns field errors."""
+    user = session.get(LkUser, user_id)
+    if refusal := _password_refusal(user, current, session=session):
+        return {"current_password": refusal}
+    if problem := password_problem(new, confirmation, forbidden=(user.login, user.email or "")):
+        return {"new_password": problem}
+    user.password_hash = hash_password(new)
+    session.add(user)
+    revoke_user_sessions(user.id, keep=keep_session, session=session)
+    if user.email:
+        queue_email(session=session, to=user.email, template="password_changed", login=user.login)
+    return {}
+
+
+def _accounts_with_email(email: str, *, session: Session) -> int:
+    return session.exec(
+        select(func.count(AccountLink.id)).join(LkUser, LkUser.id == AccountLink.user_id).where(LkUser.email == email)
+    ).one()
+
+
+def request_email_change(user_id: int, new_email: str, password: str, *, session: Session) -> tuple[dict[str, str], str]:
+    """Send a link to the new address (used only once it is followed) and tell the old one; field errors or the address."""
+    settings = get_settings()
+    user = session.get(LkUser, user_id)
+    email = normalize_email(new_email)
+    if email is None:
+        return {"new_email": "Укажите e-mail в виде name@example.ru."}, ""
+    if email == user.email:
+        return {"new_email": "Это и есть текущий адрес."}, ""
+    own = session.exec(select(func.count(AccountLink.id)).where(AccountLink.user_id == user.id)).one()
+    if _accounts_with_email(email, session=session) + own > settings.max_accounts_per_email:
+        return {"new_email": f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."}, ""
+    if refusal := _password_refusal(user, password, session=session):
+        return {"email_password": refusal}, ""
+    ttl = settings.email_link_ttl_hours
+    token = issue_link_token(user.id, CONFIRM_NEW_EMAIL, email, timedelta(hours=ttl), session=session)
+    link = f"{settings.public_url.rstrip('/')}/confirm?token={token}"
+    queue_email(session=session, to=email, template="confirm_new_email", link=link, login=user.login, ttl_hours=ttl)
+    if user.email:
+        queue_email(session=session, to=user.email, template="email_change_requested", login=user.login, new_email=email)
+    return {}, email
+
+
+def confirm_new_email(token: str, *, session: Session) -> LinkState:
+    """Use a new-address link: from now on the LK's mail goes there."""
+    verdict = use_link_token(token, CONFIRM_NEW_EMAIL, session=session)
+    if verdict.state is LinkState.VALID:
+        user = session.get(LkUser, verdict.token.user_id)
+        user.email, user.email_confirmed = verdict.token.email, True
+        session.add(user)
+    return verdict.state
+
+
+def change_phone(user_id: int, proof: PhoneProof, *, session: Session) -> dict[str, str]:
+    """The new phone, proved by the SMS code sent to it. Returns field errors."""
+    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, session=session)
+    if verdict.outcome is not Check.OK:
+        return {"sms_code": CODE_REFUSALS[verdict.outcome]}
+    if not use_phone_proof(verdict.code_id, proof.phone, CONFIRM_PHONE, session=session):
+        return {"sms_code": CODE_REFUSALS[Check.NONE]}
+    user = session.get(LkUser, user_id)
+    user.phone, user.phone_confirmed = proof.phone, True
+    session.add(user)
+    return {}
+
+
+def active_sessions(user_id: int, current: str | None, *, session: Session) -> list[SessionView]:
+    """The LK's live sessions, the newest first, this one marked."""
+    settings = get_settings()
+    moment = now()
+    rows = session.exec(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            col(AuthSession.revoked_at).is_(None),
+            AuthSession.last_seen_at > moment - timedelta(minutes=settings.session_idle_minutes),
+            AuthSession.created_at > moment - timedelta(hours=settings.session_absolute_hours),
+        )
+        .order_by(col(AuthSession.last_seen_at).desc())
+    ).all()
+    current_hash = secret_hash(current) if current else ""
+    return [
+        SessionView(device_name(row.user_agent), row.ip, f"{row.last_seen_at:%d.%m.%Y %H:%M} UTC", row.id_hash == current_hash)
+        for row in rows
+    ]
+
+
+def device_name(user_agent: str) -> str:
+    """«Chrome, Android» from a User-Agent: enough for a customer to recognise the device."""
+    browsers = (("Edg/", "Edge"), ("YaBrowser", "Яндекс Браузер"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+               ("Mac OS X", "macOS"), ("Linux", "Linux"))
+    browser = next((name for mark, name in browsers if mark in user_agent), "Браузер")
+    system = next((name for mark, name in systems if mark in user_agent), "")
+    return f"{browser}, {system}" if system else browser

@@ -1,0 +1,136 @@
+"""Password recovery: asking for a link or a code, then setting the new password."""
+
+import asyncio
+import time
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.email_links import LinkState
+from lk_app.services.recovery import Channel, ResetResult, request_recovery, reset_by_link, reset_by_sms, reset_link_state
+from lk_app.state.session import SessionState
+
+# Every answer to «Восстановить» takes this long, whatever was found, so its timing tells nothing.
+ANSWER_SECONDS = 0.4
+SENT = {
+    "email": "Если Личный кабинет с таким логином или номером счёта есть и в нём указан e-mail, "
+    "на этот адрес отправлена ссылка для смены пароля. Она действует 1 час. Если письма нет, проверьте папку «Спам».",
+    "sms": "Если Личный кабинет с таким логином или номером счёта есть и в нём подтверждён телефон, "
+    "на него отправлен код. Введите его и новый пароль.",
+}
+
+
+class ForgotState(rx.State):
+    """The identifier as typed, the chosen channel and the step; nothing here says whether the LK exists."""
+
+    step: str = "ask"  # ask → sent (e-mail) | code (SMS) → done
+    identifier: str = ""
+    channel: str = "email"
+    notice: str = ""
+    identifier_error: str = ""
+    errors: dict[str, str] = {}
+    busy: bool = False
+
+    @rx.var
+    def code_error(self) -> str:
+        """The error of «Код подтверждения»."""
+        return self.errors.get("code", "")
+
+    @rx.var
+    def password_error(self) -> str:
+        """The error of «Новый пароль»."""
+        return self.errors.get("password", "")
+
+    @rx.event
+    def start(self):
+        """Every visit starts by asking."""
+        self.step, self.notice, self.identifier_error, self.errors, self.busy = "ask", "", "", {}, False
+
+    @rx.event
+    async def recover(self, form_data: dict):
+        """«Восстановить»: the same words after the same time whether or not the LK exists."""
+        self.identifier = str(form_data.get("identifier", "")).strip()[:100]
+        channel = str(form_data.get("channel", "email"))
+        self.channel = channel if channel in SENT else "email"
+        if not self.identifier:
+            self.identifier_error = "Введите логин или номер лицевого счёта."
+            yield rx.set_focus("identifier")
+            return
+        self.identifier_error = ""
+        self.busy = True
+        yield
+        started = time.monotonic()
+        session_state = await self.get_state(SessionState)
+        await asyncio.to_thread(
+            db.run, request_recovery, self.identifier, Channel(self.channel), ip=session_state._client_ip()
+        )
+        await asyncio.sleep(max(0.0, started + ANSWER_SECONDS - time.monotonic()))
+        self.busy = False
+        self.notice = SENT[self.channel]
+        self.errors = {}
+        self.step = "sent" if self.channel == "email" else "code"
+
+    @rx.event
+    async def reset_by_code(self, form_data: dict):
+        """«Сохранить» after an SMS code: the new password, when the code fits the LK's confirmed phone."""
+        if self.step != "code":
+            return
+        self.busy = True
+        yield
+        result = await asyncio.to_thread(
+            db.run,
+            reset_by_sms,
+            self.identifier,
+            str(form_data.get("code", ""))[:12],
+            str(form_data.get("password", ""))[:200],
+            str(form_data.get("password_confirmation", ""))[:200],
+        )
+        self.busy = False
+        self.errors = result.errors
+        yield rx.set_value("code", "")
+        yield rx.set_value("password", "")
+        yield rx.set_value("password_confirmation", "")
+        if result.done:
+            self.step = "done"
+        else:
+            yield rx.set_focus("code" if "code" in result.errors else "password")
+
+
+class ResetState(rx.State):
+    """The `/reset?token=…` page: what the link is, then the new password."""
+
+    status: str = "checking"  # checking | valid | done | used | expired | unknown
+    password_error: str = ""
+    busy: bool = False
+
+    def _token(self) -> str:
+        return str(self.router.url.query_parameters.get("token", ""))[:200]
+
+    @rx.event
+    async def inspect(self):
+        """On load: look at the link without using it."""
+        self.password_error = ""
+        self.status = (await asyncio.to_thread(db.run, reset_link_state, self._token())).value
+
+    @rx.event
+    async def save(self, form_data: dict):
+        """«Сохранить»: the new password; the link is spent only when the password is accepted."""
+        self.busy = True
+        yield
+        outcome = await asyncio.to_thread(
+            db.run,
+            reset_by_link,
+            self._token(),
+            str(form_data.get("password", ""))[:200],
+            str(form_data.get("password_confirmation", ""))[:200],
+        )
+        self.busy = False
+        yield rx.set_value("password", "")
+        yield rx.set_value("password_confirmation", "")
+        if isinstance(outcome, LinkState):
+            self.status = outcome.value
+        elif isinstance(outcome, ResetResult) and outcome.done:
+            self.status = "done"
+        else:
+            self.password_error = outcome.errors["password"]
+            yield rx.set_focus("password")
