@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, text
+from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 from lk_app.billing.normalize import normalize_account_number
@@ -170,6 +170,11 @@ def _accounts_held(owners, *, session: Session) -> set[int]:
 def accounts_per_email(email: str, *, session: Session) -> int:
     """How many different billing accounts the LKs with this (normalized) e-mail hold together."""
     return len(_accounts_held(LkUser.email == email, session=session))
+
+
+def accounts_after_email_change(user_id: int, email: str, *, session: Session) -> int:
+    """How many different accounts the LKs with `email` would hold together once this LK moved to it."""
+    return len(_accounts_held(or_(LkUser.email == email, LkUser.id == user_id), session=session))
 
 
 def _failure_wait(user_id: int, number: str, *, session: Session) -> int:

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
-from lk_app.models import AccountLink, AuthSession, LkUser
+from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
+from lk_app.models import AuthSession, LkUser
 from lk_app.services import limits
 from lk_app.services.contacts import normalize_email
 from lk_app.services.email_links import LinkState, issue_link_token, use_link_token
@@ -78,12 +78,6 @@ def change_password(
     return {}
 
 
-def _accounts_with_email(email: str, *, session: Session) -> int:
-    return session.exec(
-        select(func.count(AccountLink.id)).join(LkUser, LkUser.id == AccountLink.user_id).where(LkUser.email == email)
-    ).one()
-
-
 def request_email_change(user_id: int, new_email: str, password: str, *, session: Session) -> tuple[dict[str, str], str]:
     """Send a link to the new address (used only once it is followed) and tell the old one; field errors or the address."""
     settings = get_settings()
@@ -93,8 +87,8 @@ def request_email_change(user_id: int, new_email: str, password: str, *, session
         return {"new_email": "Укажите e-mail в виде name@example.ru."}, ""
     if email == user.email:
         return {"new_email": "Это и есть текущий адрес."}, ""
-    own = session.exec(select(func.count(AccountLink.id)).where(AccountLink.user_id == user.id)).one()
-    if _accounts_with_email(email, session=session) + own > settings.max_accounts_per_email:
+    hold_accounts_of_email(email, session=session)
+    if accounts_after_email_change(user.id, email, session=session) > settings.max_accounts_per_email:
         return {"new_email": f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."}, ""
     if refusal := _password_refusal(user, password, session=session):
         return {"email_password": refusal}, ""

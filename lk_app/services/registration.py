@@ -70,7 +70,9 @@ def prove_account(number_text: str, surname_text: str, *, ip: str, session: Sess
         limits.record(limits.FIRST_LOGIN_PER_ACCOUNT, number, session=session)
         limits.record(limits.FIRST_LOGIN_PER_IP, ip, session=session)
         return ProofResult(Proof.MISMATCH)
-    if session.exec(select(AccountLink.id).where(AccountLink.account_id == account.id)).first() is not None:
+    # Only the LK registered with the account holds it for good; a relative's link leaves the holder free to register.
+    primary = select(AccountLink.id).where(AccountLink.account_id == account.id, AccountLink.primary)
+    if session.exec(primary).first() is not None:
         return ProofResult(Proof.REGISTERED)
     return ProofResult(Proof.PROVED, account.id, account.number, account.surname)
 

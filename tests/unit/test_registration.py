@@ -17,7 +17,7 @@ from lk_app.services.registration import (
     register_by_account,
     resend_confirmation,
 )
-from tests.unit.factories import billing_account, registration_form
+from tests.unit.factories import billing_account, link, lk_user, registration_form
 
 IP = "203.0.113.7"
 
@@ -145,3 +145,10 @@ def test_new_links_are_limited_per_hour(session, account):
     sent = [resend_confirmation(user.id, ip=IP, session=session) for _ in range(7)]
     assert sent.count("anna@example.ru") == 5
     assert sent[5:] == [None, None]
+
+
+def test_an_account_a_relative_added_can_still_be_registered_by_its_holder(session, account):
+    link(session, lk_user(session, login="relative", email="rel@example.ru"), account)
+    assert prove_account("100200300", "Ёлкина", ip=IP, session=session).proof is Proof.PROVED
+    assert register_by_account(account.id, registration_form(), session=session).errors == {}
+    assert prove_account("100200300", "Ёлкина", ip=IP, session=session).proof is Proof.REGISTERED
