@@ -136,6 +136,8 @@ def registered_customer(page: Page, lk) -> Customer:
 def expect_on_cabinet(page: Page, customer: Customer) -> None:
     """The cabinet shows the account's number, holder and address."""
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    # A client-side navigation may still show the page it left for a moment: wait for this one's title.
+    expect(page.get_by_role("heading", name="Личный кабинет", exact=True)).to_be_visible()
     expect(page.get_by_text(customer.number, exact=True)).to_be_visible()
     expect(page.get_by_text(f"{customer.surname} Анна Петровна")).to_be_visible()
     expect(page.get_by_text(customer.address)).to_be_visible()
