@@ -24,6 +24,8 @@ class LkUser(SQLModel, table=True):
     role: str = Field(default="customer", max_length=20)
     # The account the cabinet showed last, so the next visit from any browser opens on it.
     chosen_account_id: int | None = Field(default=None, foreign_key="billing_account.id", ondelete="SET NULL")
+    # Set for LKs carried over from the old portal: they enter without a new confirmation.
+    migrated_at: datetime | None = None
     created_at: datetime = Field(default_factory=now)
 
 
