@@ -11,9 +11,12 @@ class CommandError(Exception):
 
 
 def _import_billing(args: argparse.Namespace) -> int:
-    from lk_app.billing.importer import import_billing_dir
+    from lk_app.billing.importer import BillingImportError, import_billing_dir
 
-    report = import_billing_dir(Path(args.directory), out=sys.stdout)
+    try:
+        report = import_billing_dir(Path(args.directory), out=sys.stdout)
+    except BillingImportError as error:
+        raise CommandError(str(error)) from error
     return 1 if report.had_errors else 0
 
 
@@ -21,6 +24,24 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from lk_app.billing.demo import seed_demo
 
     seed_demo(accounts=args.accounts, out=sys.stdout)
+    return 0
+
+
+def _import_legacy(args: argparse.Namespace) -> int:
+    from lk_app.services.old_portal import LegacyImportError, import_legacy_users
+
+    try:
+        report = import_legacy_users(Path(args.file), out=sys.stdout)
+    except LegacyImportError as error:
+        raise CommandError(str(error)) from error
+    return 1 if report.refused else 0
+
+
+def _legacy_status(_args: argparse.Namespace) -> int:
+    from lk_app.services import db
+    from lk_app.services.old_portal import legacy_hashes_left
+
+    print(f"Старых хешей паролей осталось: {db.run(legacy_hashes_left)}")
     return 0
 
 
@@ -51,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("seed-demo", help="make a demo supplier with N accounts")
     command.add_argument("--accounts", type=int, default=200)
     command.set_defaults(handler=_seed_demo)
+
+    command = commands.add_parser("import-legacy", help="import the old portal's users (login, account number, hash, e-mail)")
+    command.add_argument("file")
+    command.set_defaults(handler=_import_legacy)
+
+    command = commands.add_parser("legacy-status", help="how many old password hashes remain")
+    command.set_defaults(handler=_legacy_status)
 
     command = commands.add_parser("worker", help="send the outbox (e-mail, SMS) with retries")
     command.add_argument("--once", action="store_true", help="send what is due now and exit")

@@ -28,6 +28,32 @@ def _feedback_dialog() -> rx.Component:
     )
 
 
+def _email_popup() -> rx.Component:
+    """An old portal's LK without an e-mail gives one here before it enters."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Укажите адрес электронной почты"),
+            rx.dialog.description("На него придут ссылка для подтверждения, счета и восстановление пароля.", size="2"),
+            form(
+                rx.vstack(
+                    field("E-mail", "first_email", LoginState.email_error, type="email", autocomplete="email"),
+                    rx.hstack(
+                        rx.button("Отмена", type="button", variant="soft", color_scheme="gray", on_click=LoginState.reset_form),
+                        rx.button("Сохранить", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=LoginState.save_email,
+                key="first-email",
+            ),
+        ),
+        open=LoginState.asking_email,
+    )
+
+
 def _demo_samples() -> rx.Component:
     return rx.cond(
         DemoState.enabled & (DemoState.samples.length() > 0),
@@ -76,5 +102,6 @@ def login_page() -> rx.Component:
             width="100%",
         ),
         _feedback_dialog(),
+        _email_popup(),
         _demo_samples(),
     )

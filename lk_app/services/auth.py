@@ -10,6 +10,7 @@ from lk_app.billing.normalize import normalize_account_number
 from lk_app.clock import now
 from lk_app.models import AccountLink, BillingAccount, LkUser
 from lk_app.services import limits
+from lk_app.services.legacy_passwords import is_legacy
 from lk_app.services.passwords import burn_verify_time, verify_password
 from lk_app.services.sessions import issue_login_grant
 
@@ -23,6 +24,7 @@ class LoginStatus(enum.Enum):
     OK = "ok"
     INVALID = "invalid"  # unknown login and wrong password look alike
     UNCONFIRMED = "unconfirmed"
+    NEEDS_EMAIL = "needs_email"  # an old portal's LK without an e-mail gives one before it enters
     WAIT = "wait"
     LOCKED = "locked"
     IP_LIMITED = "ip_limited"
@@ -36,6 +38,7 @@ class LoginOutcome:
     grant: str | None = None
     user_id: int | None = None
     retry_after_seconds: int = 0
+    legacy_hash: str | None = None  # the old portal's hash the right password just matched: replace it
 
 
 def identifier_key(identifier: str) -> str:
@@ -89,6 +92,10 @@ def log_in(identifier: str, password: str, *, ip: str, session: Session) -> Logi
         limits.record(limits.LOGIN_PER_IP, ip, session=session)
         return LoginOutcome(LoginStatus.INVALID)
     limits.forget(limits.LOGIN_PER_IDENTIFIER, key, session=session)
-    if not (user.email_confirmed or user.phone_confirmed):
+    legacy_hash = user.password_hash if is_legacy(user.password_hash) else None
+    if not (user.email_confirmed or user.phone_confirmed or user.migrated_at):
         return LoginOutcome(LoginStatus.UNCONFIRMED, user_id=user.id)
-    return LoginOutcome(LoginStatus.OK, grant=issue_login_grant(user.id, session=session), user_id=user.id)
+    if user.email is None and user.migrated_at:
+        return LoginOutcome(LoginStatus.NEEDS_EMAIL, user_id=user.id, legacy_hash=legacy_hash)
+    grant = issue_login_grant(user.id, session=session)
+    return LoginOutcome(LoginStatus.OK, grant=grant, user_id=user.id, legacy_hash=legacy_hash)

@@ -1,13 +1,17 @@
 """The login form: credentials checked in a thread, a grant traded for the session cookie."""
 
 import asyncio
+import logging
 
 import reflex as rx
 
 from lk_app.services import db
 from lk_app.services.auth import LoginStatus, log_in
+from lk_app.services.old_portal import give_first_email, replace_legacy_hash
 from lk_app.services.registration import resend_confirmation
 from lk_app.state.session import SessionState, navigate_to_backend
+
+logger = logging.getLogger(__name__)
 
 MESSAGES = {
     LoginStatus.INVALID: "Неверный логин или пароль.",
@@ -24,14 +28,17 @@ class LoginState(rx.State):
     notice: str = ""
     unconfirmed: bool = False
     busy: bool = False
+    asking_email: bool = False  # the popup for an old portal's LK without an e-mail
+    email_error: str = ""
     _unconfirmed_user_id: int | None = None
+    _email_for_user_id: int | None = None  # set only after this LK's password was proved here
 
     @rx.event
     def reset_form(self):
         """A fresh form whenever the page opens."""
-        self.error = self.notice = ""
-        self.unconfirmed = self.busy = False
-        self._unconfirmed_user_id = None
+        self.error = self.notice = self.email_error = ""
+        self.unconfirmed = self.busy = self.asking_email = False
+        self._unconfirmed_user_id = self._email_for_user_id = None
 
     @rx.event
     async def log_in(self, form_data: dict):
@@ -50,6 +57,13 @@ class LoginState(rx.State):
         self.busy = False
         self.unconfirmed = outcome.status is LoginStatus.UNCONFIRMED
         self._unconfirmed_user_id = outcome.user_id if self.unconfirmed else None
+        if outcome.legacy_hash:
+            await self._replace_legacy_hash(outcome.user_id, outcome.legacy_hash, password)
+        if outcome.status is LoginStatus.NEEDS_EMAIL:
+            self.error = ""
+            self._email_for_user_id = outcome.user_id
+            self.asking_email = True
+            return
         if outcome.status is LoginStatus.OK:
             self.error = ""
             yield navigate_to_backend("/auth/session", grant=outcome.grant)
@@ -59,6 +73,29 @@ class LoginState(rx.State):
         else:
             self.error = MESSAGES[outcome.status]
         yield rx.set_value("password", "")
+
+    async def _replace_legacy_hash(self, user_id: int, legacy_hash: str, password: str) -> None:
+        """The old portal's hash gives way to bcrypt in a transaction of its own: a failure here never fails the login."""
+        try:
+            await asyncio.to_thread(db.run, replace_legacy_hash, user_id, legacy_hash, password)
+        except Exception:  # noqa: BLE001 - the customer is in; the next login tries again
+            logger.exception("could not replace the old password hash of LK %s", user_id)
+
+    @rx.event
+    async def save_email(self, form_data: dict):
+        """The popup's «Сохранить»: the old LK's first e-mail gets a confirmation link, and the customer enters."""
+        if self._email_for_user_id is None:
+            self.asking_email = False
+            return
+        refusal, grant = await asyncio.to_thread(
+            db.run, give_first_email, self._email_for_user_id, str(form_data.get("first_email", "")).strip()[:254]
+        )
+        if refusal:
+            self.email_error = refusal
+            yield rx.set_focus("first_email")
+            return
+        self.asking_email, self._email_for_user_id = False, None
+        yield navigate_to_backend("/auth/session", grant=grant)
 
     @rx.event
     async def resend_link(self):
