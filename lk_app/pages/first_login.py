@@ -49,19 +49,19 @@ def _register_step() -> rx.Component:
     return form(
         rx.vstack(
             rx.text("Лицевой счёт ", rx.text.strong(S.account_number), ". Заполните данные для входа."),
-            field("Фамилия", "surname", S.surname_field_error, default_value=S.surname, autocomplete="family-name"),
-            field("Новый пароль", "password", S.password_error, type="password", autocomplete="new-password",
+            field("Фамилия", "surname", S.errors.get("surname", ""), default_value=S.surname, autocomplete="family-name"),
+            field("Новый пароль", "password", S.errors.get("password", ""), type="password", autocomplete="new-password",
                   hint="От 8 до 20 символов; не совпадает с номером счёта и e-mail."),
             field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
-            field("E-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
+            field("E-mail", "email", S.errors.get("email", ""), type="email", default_value=S.email, autocomplete="email"),
             # On the SMS tab its own «Телефон» takes over, prefilled from this one.
             rx.cond(
                 S.method == "email",
-                field("Телефон", "phone", S.phone_error, type="tel", default_value=S.phone, autocomplete="tel",
+                field("Телефон", "phone", S.errors.get("phone", ""), type="tel", default_value=S.phone, autocomplete="tel",
                       hint="Необязательно. " + PHONE_HINT, on_blur=S.remember_phone),
                 rx.fragment(),
             ),
-            consent_checkbox(S.consent_error),
+            consent_checkbox(S.errors.get("consent", "")),
             # The panels stand outside the tabs: a tab panel is named after its tab, and a panel
             # named «…по e-mail» would answer to the «E-mail» label as well.
             rx.tabs.root(

@@ -60,8 +60,8 @@ def _code() -> rx.Component:
     return form(
         rx.vstack(
             alert(S.notice, color="blue"),
-            field("Код подтверждения", "code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
-            new_password_fields(S.password_error),
+            field("Код подтверждения", "code", S.errors.get("code", ""), input_mode="numeric", autocomplete="one-time-code"),
+            new_password_fields(S.errors.get("password", "")),
             submit("Сохранить", S.busy),
             spacing="3",
             width="100%",

@@ -16,8 +16,8 @@ def _password() -> rx.Component:
     return form(
         rx.vstack(
             rx.heading("Смена пароля", as_="h3", size="3"),
-            field("Текущий пароль", "current_password", S.current_password_error, type="password", autocomplete="current-password"),
-            field("Новый пароль", "new_password", S.new_password_error, type="password", autocomplete="new-password",
+            field("Текущий пароль", "current_password", S.errors.get("current_password", ""), type="password", autocomplete="current-password"),
+            field("Новый пароль", "new_password", S.errors.get("new_password", ""), type="password", autocomplete="new-password",
                   hint="От 8 до 20 символов; не совпадает с логином и e-mail."),
             field("Подтверждение нового пароля", "new_password_confirmation", rx.Var.create(""), type="password",
                   autocomplete="new-password"),
@@ -38,8 +38,8 @@ def _email() -> rx.Component:
             labelled_row("Сейчас", rx.cond(S.email != "", S.email, "не указан")),
             rx.cond((S.email != "") & ~S.email_confirmed, rx.text("Адрес ещё не подтверждён.", size="2", color_scheme="orange"),
                     rx.fragment()),
-            field("Новый e-mail", "new_email", S.new_email_error, type="email", autocomplete="email"),
-            field("Пароль для смены e-mail", "email_password", S.email_password_error, type="password",
+            field("Новый e-mail", "new_email", S.errors.get("new_email", ""), type="email", autocomplete="email"),
+            field("Пароль для смены e-mail", "email_password", S.errors.get("email_password", ""), type="password",
                   autocomplete="current-password"),
             _notice("email"),
             rx.button("Сменить e-mail", type="submit", variant="outline"),

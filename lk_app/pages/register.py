@@ -12,16 +12,16 @@ TITLE = "Регистрация"
 def _form() -> rx.Component:
     return form(
         rx.vstack(
-            field("Логин", "login", S.login_error, default_value=S.login, autocomplete="username",
+            field("Логин", "login", S.errors.get("login", ""), default_value=S.login, autocomplete="username",
                   hint="От 3 до 32 символов: буквы, цифры, точка, дефис, подчёркивание."),
-            field("Пароль", "password", S.password_error, type="password", autocomplete="new-password",
+            field("Пароль", "password", S.errors.get("password", ""), type="password", autocomplete="new-password",
                   hint="От 8 до 20 символов; не совпадает с логином и e-mail."),
             field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
-            field("Адрес e-mail", "email", S.email_error, type="email", default_value=S.email, autocomplete="email"),
+            field("Адрес e-mail", "email", S.errors.get("email", ""), type="email", default_value=S.email, autocomplete="email"),
             phone_with_code_button(S, "Телефон", S.phone_error, "Получить код"),
             field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
-            consent_checkbox(S.consent_error),
-            rx.cond(S.login_error != "", rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
+            consent_checkbox(S.errors.get("consent", "")),
+            rx.cond(S.errors.get("login", "") != "", rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
             submit("Регистрация", S.busy),
             spacing="3",
             width="100%",

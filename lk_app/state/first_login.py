@@ -43,34 +43,9 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
     _account_id: int | None = None
 
     @rx.var
-    def surname_field_error(self) -> str:
-        """The error of «Фамилия» in step 2."""
-        return self.errors.get("surname", "")
-
-    @rx.var
-    def password_error(self) -> str:
-        """The error of «Новый пароль»."""
-        return self.errors.get("password", "")
-
-    @rx.var
-    def email_error(self) -> str:
-        """The error of «E-mail»."""
-        return self.errors.get("email", "")
-
-    @rx.var
-    def phone_error(self) -> str:
-        """The error of «Телефон»."""
-        return self.errors.get("phone", "")
-
-    @rx.var
     def code_field_error(self) -> str:
         """The error of «Код подтверждения»: the code's own, or the one «Сохранить» found."""
         return self.sms_code_error or self.errors.get("sms_code", "")
-
-    @rx.var
-    def consent_error(self) -> str:
-        """The error of the consent checkbox."""
-        return self.errors.get("consent", "")
 
     @rx.event
     def start(self):

@@ -38,26 +38,6 @@ class ProfileState(PhoneCodeMixin, rx.State):
     notice_about: str = ""  # which form the notice belongs to: password | email | phone
 
     @rx.var
-    def current_password_error(self) -> str:
-        """The error of «Текущий пароль»."""
-        return self.errors.get("current_password", "")
-
-    @rx.var
-    def new_password_error(self) -> str:
-        """The error of «Новый пароль»."""
-        return self.errors.get("new_password", "")
-
-    @rx.var
-    def new_email_error(self) -> str:
-        """The error of «Новый e-mail»."""
-        return self.errors.get("new_email", "")
-
-    @rx.var
-    def email_password_error(self) -> str:
-        """The error of «Пароль для смены e-mail»."""
-        return self.errors.get("email_password", "")
-
-    @rx.var
     def code_error(self) -> str:
         """The error of «Код подтверждения»."""
         return self.sms_code_error or self.errors.get("sms_code", "")

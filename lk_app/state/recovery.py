@@ -31,16 +31,6 @@ class ForgotState(rx.State):
     errors: dict[str, str] = {}
     busy: bool = False
 
-    @rx.var
-    def code_error(self) -> str:
-        """The error of «Код подтверждения»."""
-        return self.errors.get("code", "")
-
-    @rx.var
-    def password_error(self) -> str:
-        """The error of «Новый пароль»."""
-        return self.errors.get("password", "")
-
     @rx.event
     def start(self):
         """Every visit starts by asking."""

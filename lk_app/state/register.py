@@ -30,21 +30,6 @@ class RegisterState(PhoneCodeMixin, rx.State):
     busy: bool = False
 
     @rx.var
-    def login_error(self) -> str:
-        """The error of «Логин»."""
-        return self.errors.get("login", "")
-
-    @rx.var
-    def password_error(self) -> str:
-        """The error of «Пароль»."""
-        return self.errors.get("password", "")
-
-    @rx.var
-    def email_error(self) -> str:
-        """The error of «Адрес e-mail»."""
-        return self.errors.get("email", "")
-
-    @rx.var
     def phone_error(self) -> str:
         """The error of «Телефон»: from «Получить код» or from «Регистрация»."""
         return self.sms_phone_error or self.errors.get("phone", "")
@@ -53,11 +38,6 @@ class RegisterState(PhoneCodeMixin, rx.State):
     def code_error(self) -> str:
         """The error of «Код подтверждения»."""
         return self.sms_code_error or self.errors.get("sms_code", "")
-
-    @rx.var
-    def consent_error(self) -> str:
-        """The error of the consent checkbox."""
-        return self.errors.get("consent", "")
 
     @rx.event
     def start(self):
