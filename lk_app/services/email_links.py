@@ -8,8 +8,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from lk_app.clock import now
-from lk_app.models import OneTimeToken
+from lk_app.messaging.outbox import queue_email
+from lk_app.models import LkUser, OneTimeToken
 from lk_app.services.tokens import new_secret, secret_hash
+from lk_app.settings import get_settings
 
 CONFIRM_REGISTRATION = "confirm_registration"
 
@@ -43,6 +45,13 @@ def issue_link_token(user_id: int, purpose: str, email: str, ttl: timedelta, *, 
     )
     session.flush()
     return token
+
+
+def mail_link(user: LkUser, purpose: str, to: str, *, ttl_hours: int, page: str, template: str, session: Session) -> None:
+    """A fresh link for `to` to `page` (built on LK_PUBLIC_URL, never on a request), queued in the caller's transaction."""
+    token = issue_link_token(user.id, purpose, to, timedelta(hours=ttl_hours), session=session)
+    link = f"{get_settings().public_url.rstrip('/')}{page}?token={token}"
+    queue_email(session=session, to=to, template=template, link=link, login=user.login, ttl_hours=ttl_hours)
 
 
 def revoke_link_tokens(user_id: int, purpose: str, *, session: Session) -> None:

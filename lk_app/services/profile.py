@@ -11,7 +11,7 @@ from lk_app.services.accounts import accounts_after_email_change, hold_accounts_
 from lk_app.models import AuthSession, LkUser
 from lk_app.services import limits
 from lk_app.services.contacts import normalize_email
-from lk_app.services.email_links import LinkState, issue_link_token, use_link_token
+from lk_app.services.email_links import LinkState, mail_link, use_link_token
 from lk_app.services.passwords import hash_password, password_problem, verify_password
 from lk_app.services.registration import CODE_REFUSALS, PhoneProof
 from lk_app.services.sessions import revoke_user_sessions
@@ -92,10 +92,8 @@ def request_email_change(user_id: int, new_email: str, password: str, *, session
         return {"new_email": f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."}, ""
     if refusal := _password_refusal(user, password, session=session):
         return {"email_password": refusal}, ""
-    ttl = settings.email_link_ttl_hours
-    token = issue_link_token(user.id, CONFIRM_NEW_EMAIL, email, timedelta(hours=ttl), session=session)
-    link = f"{settings.public_url.rstrip('/')}/confirm?token={token}"
-    queue_email(session=session, to=email, template="confirm_new_email", link=link, login=user.login, ttl_hours=ttl)
+    mail_link(user, CONFIRM_NEW_EMAIL, email, ttl_hours=settings.email_link_ttl_hours, page="/confirm",
+              template="confirm_new_email", session=session)
     if user.email:
         queue_email(session=session, to=user.email, template="email_change_requested", login=user.login, new_email=email)
     return {}, email

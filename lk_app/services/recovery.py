@@ -2,7 +2,6 @@
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -13,7 +12,7 @@ from lk_app.services.auth import find_user, identifier_key
 from lk_app.services.email_links import (
     LinkState,
     check_link_token,
-    issue_link_token,
+    mail_link,
     revoke_link_tokens,
     use_link_token,
 )
@@ -63,18 +62,8 @@ def request_recovery(identifier: str, channel: Channel, *, ip: str, session: Ses
     if user is None:
         return
     if channel is Channel.EMAIL and user.email:
-        settings = get_settings()
-        token = issue_link_token(
-            user.id, RESET_PASSWORD, user.email, timedelta(hours=settings.reset_link_ttl_hours), session=session
-        )
-        queue_email(
-            session=session,
-            to=user.email,
-            template="reset_password",
-            link=f"{settings.public_url.rstrip('/')}/reset?token={token}",
-            login=user.login,
-            ttl_hours=settings.reset_link_ttl_hours,
-        )
+        mail_link(user, RESET_PASSWORD, user.email, ttl_hours=get_settings().reset_link_ttl_hours, page="/reset",
+                  template="reset_password", session=session)
     elif channel is Channel.SMS and user.phone and user.phone_confirmed:
         issue_sms_code(user.phone, RESET_PASSWORD, ip=ip, session=session)
 

@@ -3,13 +3,11 @@
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lk_app.billing.normalize import normalize_account_number, surname_key
-from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, LkUser
 from lk_app.services import limits
 from lk_app.services.accounts import accounts_per_email, hold_accounts_of_email
@@ -18,7 +16,7 @@ from lk_app.services.email_links import (
     CONFIRM_REGISTRATION,
     LinkState,
     check_link_token,
-    issue_link_token,
+    mail_link,
     use_link_token,
 )
 from lk_app.services.passwords import hash_password, password_problem
@@ -260,18 +258,8 @@ def register_by_login(form: LoginRegistrationForm, *, session: Session) -> Regis
 
 def queue_confirmation(user: LkUser, *, session: Session) -> None:
     """A fresh confirmation link for the user's e-mail, queued in the caller's transaction."""
-    settings = get_settings()
-    token = issue_link_token(
-        user.id, CONFIRM_REGISTRATION, user.email, timedelta(hours=settings.email_link_ttl_hours), session=session
-    )
-    queue_email(
-        session=session,
-        to=user.email,
-        template="confirm_registration",
-        link=f"{settings.public_url.rstrip('/')}/confirm?token={token}",
-        login=user.login,
-        ttl_hours=settings.email_link_ttl_hours,
-    )
+    mail_link(user, CONFIRM_REGISTRATION, user.email, ttl_hours=get_settings().email_link_ttl_hours, page="/confirm",
+              template="confirm_registration", session=session)
 
 
 def resend_confirmation(user_id: int, *, ip: str, session: Session) -> str | None:
