@@ -17,4 +17,5 @@ config = rx.Config(
     disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
     # The websocket carries the session cookie: only pages of LK itself may open it.
     cors_allowed_origins=[settings.public_url.rstrip("/")],
+    trusted_proxy_hops=settings.trusted_proxy_hops,
 )

@@ -1,7 +1,6 @@
 """The command line: `python -m lk_app COMMAND` (see SPEC.md, «Command line»)."""
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -91,13 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from lk_app import logs
+    from lk_app.settings import get_settings
+
+    logs.install(get_settings().log_format)
     args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     try:
         return args.handler(args)
     except CommandError as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return 2
+    except (OperationalError, ProgrammingError) as error:
+        # A database that is down or not migrated yet: say which and how to fix it, not a traceback.
+        print(f"Ошибка базы данных ({get_settings().db_url.split('@')[-1]}): {error.orig}", file=sys.stderr)
+        print("Проверьте REFLEX_DB_URL и выполните: python -m lk_app migrate", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import contextlib
 
 import reflex as rx
 
-from lk_app import log_secrets
+from lk_app import logs
 from lk_app.pages.cabinet import cabinet_page
 from lk_app.pages.confirm import confirm_page
 from lk_app.pages.first_login import first_login_page
@@ -41,7 +41,7 @@ async def outbox_dispatcher():
             await asyncio.to_thread(running.stop)
 
 
-log_secrets.install()
+logs.install(get_settings().log_format)
 supplier = get_settings().supplier_name
 app = rx.App(
     api_transformer=auth_routes,

@@ -1,11 +1,11 @@
-"""HTTP routes beside the Reflex app: trading a login grant for the session cookie, and logout."""
+"""HTTP routes beside the Reflex app: the login grant traded for the session cookie, logout, and the health check."""
 
 import asyncio
 
 import reflex as rx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from lk_app.services import db
@@ -51,8 +51,18 @@ async def close_session(request: Request) -> RedirectResponse:
     return response
 
 
+async def health(_request: Request) -> JSONResponse:
+    """For load balancers and orchestrators: 200 while the database answers, 503 when it does not."""
+    try:
+        await asyncio.to_thread(db.run, db.ping)
+    except Exception:  # noqa: BLE001 - any failure to reach the database means "not ready"
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
 auth_routes = Starlette(
     routes=[
+        Route("/health", health, methods=["GET"]),
         Route("/auth/session", open_session, methods=["GET"]),
         Route("/auth/logout", close_session, methods=["GET"]),
     ]

@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     db_url: str = Field("sqlite:///lk.db", validation_alias=AliasChoices("REFLEX_DB_URL", "LK_DB_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "LK_REDIS_URL"))
     public_url: str = "http://localhost:3000"
+    trusted_proxy_hops: int = 0  # reverse proxies in front of LK whose X-Forwarded-For is believed
 
     sendgrid_api_key: str | None = None
     sendgrid_host: str = "https://api.sendgrid.com"
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     dispatch_in_app: bool = True
 
     demo: bool = False
+    log_format: str = "text"  # "json": one JSON object a line, for log collectors
     supplier_name: str = "ЭнергоСбыт Демо"
     logo_url: str = "/logo.svg"  # the supplier's logo: a file in assets/ or a full URL
     contact_phone: str = "8 800 100-00-00"

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, create_engine
 
 from lk_app.settings import get_settings
@@ -54,6 +54,11 @@ def run(service: Callable[..., T], *args, **kwargs) -> T:
     """Call a service function in its own transaction (what states hand to a thread)."""
     with session_scope() as session:
         return service(*args, session=session, **kwargs)
+
+
+def ping(*, session: Session) -> None:
+    """Ask the database the cheapest question; raises when it cannot answer."""
+    session.exec(text("SELECT 1"))
 
 
 def migrate(url: str | None = None) -> None:

@@ -1,8 +1,8 @@
-"""Secrets in logged URLs are masked before any handler writes them."""
+"""Logs: secrets in logged URLs are masked before any handler writes them; JSON lines when asked."""
 
 import logging
 
-from lk_app.log_secrets import MaskSecrets, mask_secrets
+from lk_app.logs import JsonLines, MaskSecrets, mask_secrets
 
 
 def test_tokens_grants_and_codes_are_masked_and_the_rest_kept():
@@ -16,3 +16,12 @@ def test_the_filter_masks_a_record_formatted_with_arguments():
     assert MaskSecrets().filter(record)
     assert "secret-grant" not in record.getMessage()
     assert "/auth/session?grant=*** HTTP/1.1" in record.getMessage()
+
+
+def test_json_lines_carry_time_level_logger_and_the_masked_message():
+    import json
+
+    record = logging.LogRecord("lk_app.worker", logging.WARNING, __file__, 1, "sent %s to /reset?token=%s", ("mail", "abc"), None)
+    entry = json.loads(JsonLines().format(record))
+    assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "lk_app.worker", "sent mail to /reset?token=***")
+    assert entry["time"].endswith("+00:00")
