@@ -16,14 +16,14 @@ def mask_secrets(text: str) -> str:
 
 
 class MaskSecrets(logging.Filter):
-    """Rewrites a record's message with its secrets masked, before any handler formats it."""
+    """Masks a record's secrets in place, before any handler formats it; never drops it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Mask the record in place; never drops it."""
-        message = record.getMessage()
-        masked = mask_secrets(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        """Mask the message and each text argument, keeping their shape (uvicorn's formatter reads its args by position)."""
+        if isinstance(record.msg, str):
+            record.msg = mask_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_secrets(arg) if isinstance(arg, str) else arg for arg in record.args)
         return True
 
 

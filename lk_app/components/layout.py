@@ -104,6 +104,6 @@ def labelled_row(label: str | rx.Var, value: rx.Var) -> rx.Component:
         rx.text(label, color_scheme="gray", size="2", min_width="120px"),
         rx.text(value, weight="medium"),
         direction={"initial": "column", "sm": "row"},
-        gap="1",
+        spacing="1",
         width="100%",
     )

@@ -32,7 +32,7 @@ def add_account_dialog() -> rx.Component:
                     rx.flex(
                         rx.dialog.close(rx.button("Закрыть", type="button", variant="soft", color_scheme="gray", size="3")),
                         rx.button("Отправить", type="submit", size="3", loading=S.busy),
-                        gap="3",
+                        spacing="3",
                         justify="end",
                         width="100%",
                     ),
@@ -71,7 +71,7 @@ def _account_row(account: LinkedAccountRow) -> rx.Component:
                           color_scheme="red", size="2", on_click=S.ask_remove(account.number)),
             ),
             align="center",
-            gap="3",
+            spacing="3",
             width="100%",
         ),
         style={"padding": "8px 0", "borderBottom": "1px solid var(--gray-4)"},
@@ -90,7 +90,7 @@ def _remove_confirmation() -> rx.Component:
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray", size="3")),
                 rx.alert_dialog.action(rx.button("Удалить", color_scheme="red", size="3", on_click=S.remove)),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="16px",
             ),

@@ -98,7 +98,7 @@ def login_page() -> rx.Component:
             rx.link("Регистрация", href="/register"),
             justify="between",
             wrap="wrap",
-            gap="3",
+            spacing="3",
             width="100%",
         ),
         _feedback_dialog(),

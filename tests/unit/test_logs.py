@@ -14,6 +14,7 @@ def test_the_filter_masks_a_record_formatted_with_arguments():
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
                                ("127.0.0.1:5000", "GET", "/auth/session?grant=secret-grant", "1.1", 303), None)
     assert MaskSecrets().filter(record)
+    assert record.args[2] == "/auth/session?grant=***" and record.args[4] == 303  # the shape uvicorn formats by
     assert "secret-grant" not in record.getMessage()
     assert "/auth/session?grant=*** HTTP/1.1" in record.getMessage()
 
