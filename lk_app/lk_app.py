@@ -14,6 +14,8 @@ from lk_app.pages.first_login import first_login_page
 from lk_app.pages.forgot import forgot_page, reset_page
 from lk_app.pages.login import TITLE as LOGIN_TITLE
 from lk_app.pages.login import login_page
+from lk_app.pages.operator import TITLE as OPERATOR_TITLE
+from lk_app.pages.operator import operator_page
 from lk_app.pages.outbox import outbox_page
 from lk_app.pages.register import register_page
 from lk_app.pages.settings import settings_page
@@ -26,6 +28,7 @@ from lk_app.state.demo import DemoState
 from lk_app.state.feedback import FeedbackState
 from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
+from lk_app.state.operator import OperatorState
 from lk_app.state.recovery import ForgotState, ResetState
 from lk_app.state.profile import ProfileState
 from lk_app.state.register import RegisterState
@@ -61,4 +64,5 @@ app.add_page(confirm_page, route="/confirm", title=f"Подтверждение 
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
 app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}", on_load=FeedbackState.start)
+app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

@@ -199,7 +199,7 @@ def register_by_account(
         return RegistrationResult(errors={"email": _cap_message()})
     if not created:
         return RegistrationResult(already_registered=True)
-    _queue_confirmation(user, session=session)
+    queue_confirmation(user, session=session)
     grant = issue_login_grant(user.id, session=session) if user.phone_confirmed else None
     return RegistrationResult(email=email, grant=grant)
 
@@ -254,11 +254,11 @@ def register_by_login(form: LoginRegistrationForm, *, session: Session) -> Regis
         return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
     if not created:
         return RegistrationResult(errors={"login": LOGIN_TAKEN})
-    _queue_confirmation(user, session=session)
+    queue_confirmation(user, session=session)
     return RegistrationResult(email=email)
 
 
-def _queue_confirmation(user: LkUser, *, session: Session) -> None:
+def queue_confirmation(user: LkUser, *, session: Session) -> None:
     """A fresh confirmation link for the user's e-mail, queued in the caller's transaction."""
     settings = get_settings()
     token = issue_link_token(
@@ -286,7 +286,7 @@ def resend_confirmation(user_id: int, *, ip: str, session: Session) -> str | Non
         return None
     limits.record(limits.CONFIRMATION_RESEND_PER_USER, subject, session=session)
     limits.record(limits.CONFIRMATION_RESEND_PER_IP, ip, session=session)
-    _queue_confirmation(user, session=session)
+    queue_confirmation(user, session=session)
     return user.email
 
 
