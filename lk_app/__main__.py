@@ -1,6 +1,8 @@
 """The command line: `python -m lk_app COMMAND` (see SPEC.md, «Command line»)."""
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +61,37 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator_password() -> tuple[str, bool]:
+    """LK_OPERATOR_PASSWORD, else one typed at a terminal, else a generated one; and whether it was generated."""
+    from lk_app.services.operator import generated_password
+
+    password = os.environ.get("LK_OPERATOR_PASSWORD")
+    if password:
+        return password, False
+    if sys.stdin.isatty():
+        password = getpass.getpass("Пароль оператора (Enter — сгенерировать): ")
+        if password:
+            if getpass.getpass("Ещё раз: ") != password:
+                raise CommandError("пароли не совпадают.")
+            return password, False
+    return generated_password(), True
+
+
+def _create_operator(args: argparse.Namespace) -> int:
+    from lk_app.services import db
+    from lk_app.services.operator import create_operator
+
+    password, generated = _operator_password()
+    problem = db.run(create_operator, args.login, password)
+    if problem:
+        raise CommandError(problem)
+    print(f"Оператор {args.login.strip()} создан. Вход — на странице входа, консоль — /operator.")
+    if generated:
+        # Shown this once and stored only as a hash: whoever runs the command hands it over.
+        print(f"Пароль: {password}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
     parser = argparse.ArgumentParser(prog="python -m lk_app", description="LK — Личный кабинет")
@@ -82,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("worker", help="send the outbox (e-mail, SMS) with retries")
     command.add_argument("--once", action="store_true", help="send what is due now and exit")
     command.set_defaults(handler=_worker)
+
+    command = commands.add_parser("create-operator", help="make an operator account (password: LK_OPERATOR_PASSWORD, "
+                                  "a prompt, or generated and printed once)")
+    command.add_argument("login")
+    command.set_defaults(handler=_create_operator)
 
     command = commands.add_parser("migrate", help="apply the database migrations")
     command.set_defaults(handler=_migrate)

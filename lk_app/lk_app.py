@@ -8,10 +8,14 @@ import reflex as rx
 from lk_app import logs
 from lk_app.pages.cabinet import cabinet_page
 from lk_app.pages.confirm import confirm_page
+from lk_app.pages.feedback import TITLE as FEEDBACK_TITLE
+from lk_app.pages.feedback import feedback_page
 from lk_app.pages.first_login import first_login_page
 from lk_app.pages.forgot import forgot_page, reset_page
 from lk_app.pages.login import TITLE as LOGIN_TITLE
 from lk_app.pages.login import login_page
+from lk_app.pages.operator import TITLE as OPERATOR_TITLE
+from lk_app.pages.operator import operator_page
 from lk_app.pages.outbox import outbox_page
 from lk_app.pages.register import register_page
 from lk_app.pages.settings import settings_page
@@ -21,8 +25,10 @@ from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
+from lk_app.state.feedback import FeedbackState
 from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
+from lk_app.state.operator import OperatorState
 from lk_app.state.recovery import ForgotState, ResetState
 from lk_app.state.profile import ProfileState
 from lk_app.state.register import RegisterState
@@ -49,7 +55,7 @@ app = rx.App(
 )
 app.register_lifespan_task(outbox_dispatcher)
 
-app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, DemoState.load_samples])
+app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, FeedbackState.start, DemoState.load_samples])
 app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}", on_load=FirstLoginState.start)
 app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}", on_load=RegisterState.start)
 app.add_page(forgot_page, route="/forgot", title=f"Восстановление пароля — {supplier}", on_load=ForgotState.start)
@@ -57,4 +63,6 @@ app.add_page(reset_page, route="/reset", title=f"Новый пароль — {su
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
+app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}", on_load=FeedbackState.start)
+app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

@@ -3,6 +3,27 @@
 import reflex as rx
 
 
+def _labelled(label: str, name: str, error: rx.Var, control: rx.Component, hint: str) -> rx.Component:
+    """A control under its label, with the hint and the error beneath."""
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
+        control,
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
+        rx.cond(
+            error != "",
+            rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"),
+            rx.fragment(),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _invalid_props(name: str, error: rx.Var) -> dict:
+    return {"id": name, "name": name, "aria_invalid": rx.cond(error != "", "true", "false"),
+            "aria_describedby": f"{name}-error", "size": "3", "width": "100%"}
+
+
 def field(
     label: str,
     name: str,
@@ -18,28 +39,13 @@ def field(
     `input_props` go to the input: `default_value` for a field read on submit, or `value` with
     `on_change` for one the page needs before that.
     """
-    return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
-        rx.input(
-            id=name,
-            name=name,
-            type=type,
-            auto_complete=autocomplete,
-            aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{name}-error",
-            size="3",
-            width="100%",
-            **input_props,
-        ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
-        rx.cond(
-            error != "",
-            rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"),
-            rx.fragment(),
-        ),
-        spacing="1",
-        width="100%",
-    )
+    control = rx.input(type=type, auto_complete=autocomplete, **_invalid_props(name, error), **input_props)
+    return _labelled(label, name, error, control, hint)
+
+
+def text_area_field(label: str, name: str, error: rx.Var, *, hint: str = "", **props) -> rx.Component:
+    """A labelled multi-line field, like `field`; its text is read on submit."""
+    return _labelled(label, name, error, rx.text_area(**_invalid_props(name, error), **props), hint)
 
 
 def checkbox(label: rx.Component | str, name: str, error: rx.Var) -> rx.Component:

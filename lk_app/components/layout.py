@@ -51,7 +51,7 @@ def footer() -> rx.Component:
     settings = get_settings()
     return rx.el.footer(
         rx.vstack(
-            rx.text("Контакт-центр: ", rx.link(settings.contact_phone, href=f"tel:{_tel(settings.contact_phone)}"), size="2"),
+            rx.text("Контакт-центр: ", contact_phone_link(), size="2"),
             rx.text(settings.contact_hours, size="2", color_scheme="gray"),
             align="center",
             spacing="1",
@@ -60,6 +60,12 @@ def footer() -> rx.Component:
         border_top="1px solid var(--gray-5)",
         margin_top="32px",
     )
+
+
+def contact_phone_link() -> rx.Component:
+    """The contact centre's phone, which a phone dials when tapped."""
+    phone = get_settings().contact_phone
+    return rx.link(phone, href=f"tel:{_tel(phone)}")
 
 
 def _tel(phone: str) -> str:

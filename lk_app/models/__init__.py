@@ -5,15 +5,19 @@ from sqlmodel import SQLModel
 from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken, SmsCode
 from lk_app.models.billing import BillingAccount, Charge, Payment
 from lk_app.models.outbox import OutboxMessage
-from lk_app.models.users import AccountLink, LkUser
+from lk_app.models.support import AuditEntry, FeedbackTicket, TicketReply
+from lk_app.models.users import OPERATOR, AccountLink, LkUser
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "OPERATOR",
     "AccountLink",
+    "AuditEntry",
     "AuthSession",
     "BillingAccount",
     "Charge",
+    "FeedbackTicket",
     "LimitEvent",
     "LkUser",
     "LoginGrant",
@@ -21,5 +25,6 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "SmsCode",
+    "TicketReply",
     "metadata",
 ]

@@ -7,6 +7,9 @@ from sqlmodel import Field, SQLModel
 
 from lk_app.clock import now
 
+CUSTOMER = "customer"
+OPERATOR = "operator"  # the contact centre: made by `create-operator`, works in /operator
+
 
 class LkUser(SQLModel, table=True):
     """A Личный кабинет: its login, password hash and contacts."""
@@ -21,7 +24,7 @@ class LkUser(SQLModel, table=True):
     email_confirmed: bool = False
     phone: str | None = Field(default=None, max_length=16)
     phone_confirmed: bool = False
-    role: str = Field(default="customer", max_length=20)
+    role: str = Field(default=CUSTOMER, max_length=20)
     # The account the cabinet showed last, so the next visit from any browser opens on it.
     chosen_account_id: int | None = Field(default=None, foreign_key="billing_account.id", ondelete="SET NULL")
     # Set for LKs carried over from the old portal: they enter without a new confirmation.

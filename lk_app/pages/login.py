@@ -3,28 +3,35 @@
 import reflex as rx
 
 from lk_app.components.forms import field, form, submit
-from lk_app.components.layout import alert, page
+from lk_app.components.layout import alert, contact_phone_link, page
+from lk_app.pages.feedback import TITLE as FEEDBACK_TITLE
+from lk_app.pages.feedback import feedback_form
 from lk_app.settings import get_settings
 from lk_app.state.demo import DemoState
+from lk_app.state.feedback import FeedbackState
 from lk_app.state.login import LoginState
 
 TITLE = "Вход в Личный кабинет"
 
 
 def _feedback_dialog() -> rx.Component:
-    settings = get_settings()
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button("Обратная связь", variant="soft", type="button", width="100%")),
+        rx.dialog.trigger(rx.button(FEEDBACK_TITLE, variant="soft", type="button", width="100%")),
         rx.dialog.content(
-            rx.dialog.title("Обратная связь"),
+            rx.dialog.title(FEEDBACK_TITLE),
+            rx.dialog.description("Вопрос, жалоба или предложение — войти для этого не нужно.", size="2",
+                                  margin_bottom="12px"),
             rx.vstack(
-                rx.text("Позвоните в контакт-центр: ", rx.link(settings.contact_phone, href="tel:" + settings.contact_phone)),
-                rx.text(settings.contact_hours, color_scheme="gray"),
-                rx.text("Или напишите нам: ", rx.link(settings.support_email, href=f"mailto:{settings.support_email}")),
-                rx.dialog.close(rx.button("Закрыть", variant="soft", type="button")),
+                feedback_form(),
+                rx.text("Или позвоните в контакт-центр: ", contact_phone_link(), f" ({get_settings().contact_hours}).",
+                        size="2", color_scheme="gray"),
+                rx.dialog.close(rx.button("Закрыть", variant="soft", color_scheme="gray", type="button")),
                 spacing="3",
+                width="100%",
             ),
+            max_width="520px",
         ),
+        on_open_change=FeedbackState.dialog_toggled,
     )
 
 

@@ -300,6 +300,11 @@ def cabinet_accounts(user_id: int, *, session: Session) -> CabinetAccounts:
     return CabinetAccounts(numbers, chosen if chosen in numbers else next(iter(numbers), ""))
 
 
+def holder_name(account: BillingAccount) -> str:
+    """«Ёлкина Анна Петровна»: the holder as the billing system names them."""
+    return " ".join(part for part in (account.surname, account.first_name, account.patronymic) if part)
+
+
 def account_card(user_id: int, number: str, *, session: Session) -> AccountCard | None:
     """The card of one of the LK's own accounts; None for an account that is not linked to it."""
     account = session.exec(
@@ -317,7 +322,7 @@ def account_card(user_id: int, number: str, *, session: Session) -> AccountCard 
     ).all()
     return AccountCard(
         number=account.number,
-        holder=" ".join(part for part in (account.surname, account.first_name, account.patronymic) if part),
+        holder=holder_name(account),
         address=account.address,
         balance=rubles(abs(balance)),
         balance_note="Задолженность" if balance < 0 else ("Переплата" if balance > 0 else "Задолженности нет"),

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from lk_app.billing.normalize import normalize_account_number
 from lk_app.clock import now
-from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.models import OPERATOR, AccountLink, BillingAccount, LkUser
 from lk_app.services import limits
 from lk_app.services.legacy_passwords import is_legacy
 from lk_app.services.passwords import burn_verify_time, verify_password
@@ -93,7 +93,9 @@ def log_in(identifier: str, password: str, *, ip: str, session: Session) -> Logi
         return LoginOutcome(LoginStatus.INVALID)
     limits.forget(limits.LOGIN_PER_IDENTIFIER, key, session=session)
     legacy_hash = user.password_hash if is_legacy(user.password_hash) else None
-    if not (user.email_confirmed or user.phone_confirmed or user.migrated_at):
+    # An operator's LK has no contact to confirm (whoever ran create-operator vouched for it), and an old
+    # portal's LK was confirmed there.
+    if not (user.email_confirmed or user.phone_confirmed or user.migrated_at or user.role == OPERATOR):
         return LoginOutcome(LoginStatus.UNCONFIRMED, user_id=user.id)
     if user.email is None and user.migrated_at:
         return LoginOutcome(LoginStatus.NEEDS_EMAIL, user_id=user.id, legacy_hash=legacy_hash)

@@ -5,6 +5,7 @@ import dataclasses
 
 import reflex as rx
 
+from lk_app.models import OPERATOR
 from lk_app.services import db
 from lk_app.services.accounts import account_card, cabinet_accounts, choose_account
 from lk_app.state.session import SessionState
@@ -39,6 +40,8 @@ class CabinetState(rx.State):
         user = await session_state._current_user()
         if user is None:
             return rx.redirect("/")
+        if user.role == OPERATOR:
+            return rx.redirect("/operator")  # every login lands here; an operator's work is in the console
         self.login = user.login
         await self._refresh(user.user_id)
         self.loaded = True

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from lk_app.models import OPERATOR
 from lk_app.services import db
 from lk_app.services.sessions import SESSION_COOKIE, SessionUser, resolve_session, revoke_session
 
@@ -36,6 +37,11 @@ class SessionState(rx.State):
     async def _current_user(self) -> SessionUser | None:
         """The user of a live session, checked afresh (a revoked session stops at its next event)."""
         return await asyncio.to_thread(db.run, resolve_session, self._session_id())
+
+    async def _current_operator(self) -> SessionUser | None:
+        """The user of a live session when the database says it is an operator's, checked afresh like the session."""
+        user = await self._current_user()
+        return user if user is not None and user.role == OPERATOR else None
 
     @rx.event
     async def log_out(self):
