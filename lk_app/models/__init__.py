@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken, SmsCode
 from lk_app.models.billing import BillingAccount, Charge, Payment
+from lk_app.models.meters import Meter, MeterReading
 from lk_app.models.outbox import OutboxMessage
 from lk_app.models.users import AccountLink, LkUser
 
@@ -17,6 +18,8 @@ __all__ = [
     "LimitEvent",
     "LkUser",
     "LoginGrant",
+    "Meter",
+    "MeterReading",
     "OneTimeToken",
     "OutboxMessage",
     "Payment",
