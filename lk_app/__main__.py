@@ -46,6 +46,26 @@ def _legacy_status(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_readings(args: argparse.Namespace) -> int:
+    import csv
+    import re
+
+    from lk_app.services import db
+    from lk_app.services.readings import EXPORT_COLUMNS, export_readings
+
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", args.period):
+        raise CommandError(f"период «{args.period}» не распознан: нужен ГГГГ-ММ")
+    rows = db.run(export_readings, args.period)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([row.account_number, row.meter_number, row.period, row.zones, row.readings,
+                         row.submitted_at.isoformat(timespec="seconds")])
+    # The CSV goes to stdout for the billing system; the count goes to stderr so it stays out of the file.
+    print(f"Показаний за {args.period}: {len(rows)}", file=sys.stderr)
+    return 0
+
+
 def _worker(args: argparse.Namespace) -> int:
     from lk_app.messaging.dispatcher import run_worker
 
@@ -97,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lk_app", description="LK — Личный кабинет")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    command = commands.add_parser("import-billing", help="upsert accounts.csv, payments.csv, charges.csv from DIR")
+    command = commands.add_parser("import-billing", help="upsert accounts.csv, payments.csv, charges.csv, meters.csv from DIR")
     command.add_argument("directory")
     command.set_defaults(handler=_import_billing)
 
@@ -111,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser("legacy-status", help="how many old password hashes remain")
     command.set_defaults(handler=_legacy_status)
+
+    command = commands.add_parser("export-readings", help="the month's meter readings sent from LK, as CSV on stdout")
+    command.add_argument("--period", required=True, help="YYYY-MM")
+    command.set_defaults(handler=_export_readings)
 
     command = commands.add_parser("worker", help="send the outbox (e-mail, SMS) with retries")
     command.add_argument("--once", action="store_true", help="send what is due now and exit")

@@ -9,9 +9,18 @@ from typing import TextIO
 from sqlmodel import Session, select
 
 from lk_app.billing.normalize import surname_key
-from lk_app.billing.upsert import Row, account_ids, insert_payments, upsert_accounts, upsert_charges
+from lk_app.billing.upsert import (
+    Row,
+    account_ids,
+    insert_payments,
+    upsert_accounts,
+    upsert_billing_readings,
+    upsert_charges,
+    upsert_meters,
+)
 from lk_app.clock import now
 from lk_app.models import AccountLink, BillingAccount
+from lk_app.models.meters import SOURCE_BILLING
 from lk_app.services.db import session_scope
 
 DEMO_SEED = "lk-demo"
@@ -176,8 +185,23 @@ def _payments(household: DemoHousehold, charges: list[Row], today: date) -> list
     return payments
 
 
+def _meter_reading(household: DemoHousehold, meter_id: int, charges: list[Row]) -> Row:
+    """The meter's reading at the end of the last charged month: where it started a year ago plus the year's kWh."""
+    rng = random.Random(f"{DEMO_SEED}:{household.index}:meter")
+    last_period = charges[-1]["period"]
+    return {
+        "meter_id": meter_id,
+        "period": last_period,
+        "source": SOURCE_BILLING,
+        "value1": float(rng.randint(2_000, 40_000) + sum(round(charge["kwh"]) for charge in charges)),
+        "value2": None,
+        "value3": None,
+        "read_on": date.fromisoformat(f"{last_period}-25"),
+    }
+
+
 def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
-    """Upsert `accounts` demo households with twelve months of charges and payments; a rerun changes nothing."""
+    """Upsert `accounts` demo households with twelve months of charges and payments and a meter; a rerun changes nothing."""
     today = now().date()
     periods = _periods(today)
     account_count = charge_count = payment_count = 0
@@ -186,13 +210,23 @@ def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
         with session_scope() as session:
             upsert_accounts([household.account for household in households], session=session)
             ids = account_ids([household.account["number"] for household in households], session=session)
-            charges, payments = [], []
+            charges, payments, own_charges = [], [], {}
             for household in households:
-                own_charges = _charges(household, ids[household.account["number"]], periods)
-                charges += own_charges
-                payments += _payments(household, own_charges, today)
+                own_charges[household.index] = _charges(household, ids[household.account["number"]], periods)
+                charges += own_charges[household.index]
+                payments += _payments(household, own_charges[household.index], today)
             upsert_charges(charges, session=session)
             insert_payments(payments, session=session)
+            # One single-zone meter per household, numbered after its account.
+            meters = [{"account_id": ids[h.account["number"]], "number": h.account["number"][-8:], "zones": 1} for h in households]
+            meter_ids = upsert_meters(meters, session=session)
+            upsert_billing_readings(
+                [
+                    _meter_reading(h, meter_ids[(ids[h.account["number"]], h.account["number"][-8:])], own_charges[h.index])
+                    for h in households
+                ],
+                session=session,
+            )
         account_count += len(households)
         charge_count += len(charges)
         payment_count += len(payments)

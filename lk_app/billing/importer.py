@@ -1,4 +1,4 @@
-"""`import-billing DIR`: accounts.csv, payments.csv and charges.csv streamed and upserted in checked batches."""
+"""`import-billing DIR`: accounts.csv, payments.csv, charges.csv and meters.csv streamed and upserted in checked batches."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TextIO
 
 from lk_app.billing.csv_files import BillingCsv, CsvFormatError, open_billing_csv
-from lk_app.billing.rows import BILLING_FILES, AccountRows, ChargeRows, Message, Numbered, PaymentRows
+from lk_app.billing.rows import BILLING_FILES, AccountRows, ChargeRows, Message, MeterRows, Numbered, PaymentRows
 from lk_app.billing.values import BadValue
 from lk_app.services.db import session_scope
 
@@ -14,7 +14,7 @@ from lk_app.services.db import session_scope
 # and that one batch of account numbers fits the parameter limit of an IN (...) on SQLite.
 BATCH_ROWS = 5000
 
-BillingRows = AccountRows | PaymentRows | ChargeRows
+BillingRows = AccountRows | PaymentRows | ChargeRows | MeterRows
 
 
 class BillingImportError(Exception):

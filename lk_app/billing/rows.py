@@ -1,4 +1,4 @@
-"""The three billing files: their columns, what a valid row is, and how a checked batch is stored."""
+"""The four billing files: their columns, what a valid row is, and how a checked batch is stored."""
 
 from collections.abc import Iterable, Sequence
 
@@ -6,9 +6,26 @@ from sqlmodel import Session
 
 from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.billing.occurrences import OccurrenceCounter
-from lk_app.billing.upsert import Row, account_ids, insert_payments, upsert_accounts, upsert_charges
-from lk_app.billing.values import BadValue, billing_period, calendar_date, kilowatt_hours, kopecks, plain_text
+from lk_app.billing.upsert import (
+    Row,
+    account_ids,
+    insert_payments,
+    upsert_accounts,
+    upsert_billing_readings,
+    upsert_charges,
+    upsert_meters,
+)
+from lk_app.billing.values import (
+    BadValue,
+    billing_period,
+    calendar_date,
+    kilowatt_hours,
+    kopecks,
+    meter_values,
+    plain_text,
+)
 from lk_app.clock import now
+from lk_app.models.meters import SOURCE_BILLING
 from lk_app.services.contacts import normalize_email, normalize_phone
 
 Numbered = tuple[int, Row]  # a row with the line it came from
@@ -18,6 +35,8 @@ NAME_LENGTH = 100
 ADDRESS_LENGTH = 500
 EMAIL_LENGTH = 254
 ZONE_LENGTH = 20
+METER_NUMBER_LENGTH = 30
+MAX_ZONES = 3
 
 
 def _account_number(text: str) -> str:
@@ -167,4 +186,58 @@ class ChargeRows:
         return rejected
 
 
-BILLING_FILES = (AccountRows, PaymentRows, ChargeRows)  # in the order they load: accounts first
+class MeterRows:
+    """meters.csv: meters upserted by (account, number), each with its last reading upserted by (meter, month)."""
+
+    name = "meters.csv"
+    required = ("account_number", "meter_number", "zones", "last_reading", "read_on")
+
+    def __init__(self, columns: dict[str, int]):
+        self._number, self._meter, self._zones, self._reading, self._read_on = (columns[c] for c in self.required)
+
+    def parse(self, fields: list[str]) -> tuple[Row, list[str]]:
+        """The meter and its last reading of a row; BadValue when the row cannot load."""
+        meter = plain_text(fields[self._meter], "номер счётчика", METER_NUMBER_LENGTH)
+        if not meter:
+            raise BadValue("не указан номер счётчика")
+        zones_text = fields[self._zones].strip()
+        if zones_text not in {str(zones) for zones in range(1, MAX_ZONES + 1)}:
+            raise BadValue(f"число зон «{zones_text[:40]}»: нужно от 1 до {MAX_ZONES}")
+        zones = int(zones_text)
+        values = meter_values(fields[self._reading], zones)
+        read_on = calendar_date(fields[self._read_on])
+        row = {
+            "number": _account_number(fields[self._number]),
+            "meter": meter,
+            "zones": zones,
+            "values": values + [None] * (MAX_ZONES - zones),
+            "read_on": read_on,
+        }
+        return row, []
+
+    def store(self, batch: Sequence[Numbered], *, session: Session) -> list[Message]:
+        """Upsert the batch's meters and readings on known accounts; the others are rejected."""
+        ids = account_ids({row["number"] for _, row in batch}, session=session)
+        known = [(line, row, ids[row["number"]]) for line, row in batch if row["number"] in ids]
+        rejected = [(line, _unknown_account(row["number"])) for line, row in batch if row["number"] not in ids]
+        meter_ids = upsert_meters(
+            [{"account_id": account_id, "number": row["meter"], "zones": row["zones"]} for _, row, account_id in known],
+            session=session,
+        )
+        readings = []
+        for _, row, account_id in known:
+            value1, value2, value3 = row["values"]
+            readings.append({
+                "meter_id": meter_ids[(account_id, row["meter"])],
+                "period": f"{row['read_on']:%Y-%m}",
+                "source": SOURCE_BILLING,
+                "value1": value1,
+                "value2": value2,
+                "value3": value3,
+                "read_on": row["read_on"],
+            })
+        upsert_billing_readings(readings, session=session)
+        return rejected
+
+
+BILLING_FILES = (AccountRows, PaymentRows, ChargeRows, MeterRows)  # in the order they load: accounts first

@@ -7,13 +7,15 @@ from sqlalchemy import String, Table, any_, bindparam, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from lk_app.models import BillingAccount, Charge, Payment
+from lk_app.models import BillingAccount, Charge, Meter, MeterReading, Payment
 
 Row = dict[str, Any]
 
 _ACCOUNTS: Table = BillingAccount.__table__
 _PAYMENTS: Table = Payment.__table__
 _CHARGES: Table = Charge.__table__
+_METERS: Table = Meter.__table__
+_READINGS: Table = MeterReading.__table__
 
 
 def _insert(table: Table, rows: Sequence[Row], key: tuple[str, ...], *, session: Session):
@@ -65,6 +67,24 @@ def upsert_charges(rows: Sequence[Row], *, session: Session) -> None:
     """Insert or update monthly charges by (account, period, zone)."""
     if rows:
         _upsert(_CHARGES, rows, ("account_id", "period", "zone"), session=session)
+
+
+def upsert_meters(rows: Sequence[Row], *, session: Session) -> dict[tuple[int, str], int]:
+    """Insert or update meters by (account, number); the ids of the batch's meters by (account id, number)."""
+    if not rows:
+        return {}
+    _upsert(_METERS, rows, ("account_id", "number"), session=session)
+    accounts = {row["account_id"] for row in rows}
+    found = session.connection().execute(
+        select(_METERS.c.account_id, _METERS.c.number, _METERS.c.id).where(_METERS.c.account_id.in_(accounts))
+    )
+    return {(account_id, number): meter_id for account_id, number, meter_id in found}
+
+
+def upsert_billing_readings(rows: Sequence[Row], *, session: Session) -> None:
+    """Insert or update the billing system's readings by (meter, period, source)."""
+    if rows:
+        _upsert(_READINGS, rows, ("meter_id", "period", "source"), session=session)
 
 
 def insert_payments(rows: Sequence[Row], *, session: Session) -> None:

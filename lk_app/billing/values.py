@@ -53,6 +53,23 @@ def kilowatt_hours(text: str) -> float:
     return value
 
 
+def meter_values(text: str, zones: int) -> list[float]:
+    """A meter's readings, one per zone, `/`-separated, each with `.` or `,` as the decimal mark."""
+    parts = text.split("/")
+    if len(parts) != zones:
+        raise BadValue(f"показания {_shown(text)}: их {len(parts)}, а зон у счётчика {zones}")
+    values = []
+    for part in parts:
+        match = _DECIMAL.fullmatch("".join(part.split()))
+        if match is None or match.group(1):
+            raise BadValue(f"показание {_shown(part)}: нужно неотрицательное число")
+        whole, fraction = match.group(2), match.group(3) or "0"
+        if len(whole) > 9:
+            raise BadValue(f"показание {_shown(part)}: слишком большое значение")
+        values.append(float(f"{whole}.{fraction}"))
+    return values
+
+
 @lru_cache(maxsize=4096)  # a payments file repeats the same few hundred dates
 def calendar_date(text: str) -> date:
     """A date written YYYY-MM-DD or DD.MM.YYYY."""

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken, SmsCode
 from lk_app.models.billing import BillingAccount, Charge, Payment
+from lk_app.models.meters import Meter, MeterReading
 from lk_app.models.outbox import OutboxMessage
 from lk_app.models.support import AuditEntry, FeedbackTicket, TicketReply
 from lk_app.models.users import OPERATOR, AccountLink, LkUser
@@ -21,6 +22,8 @@ __all__ = [
     "LimitEvent",
     "LkUser",
     "LoginGrant",
+    "Meter",
+    "MeterReading",
     "OneTimeToken",
     "OutboxMessage",
     "Payment",

@@ -2,11 +2,14 @@
 
 import reflex as rx
 
-from lk_app.components.layout import customer_menu, labelled_row, page
+from lk_app.components.forms import checkbox, form, submit
+from lk_app.components.layout import alert, customer_menu, labelled_row, page
 from lk_app.pages.account_settings import add_account_button, add_account_dialog
 from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState as S
+from lk_app.state.readings import ReadingsState as R
 
+NO_METERS = "Счётчиков, показания которых передаются через Личный кабинет, у этого лицевого счёта нет."
 # Not «Лицевой счёт»: that is the label of the add dialog's number field.
 SWITCHER_LABEL = "Выбор лицевого счёта"
 
@@ -24,10 +27,10 @@ def _account_card() -> rx.Component:
             ),
             rx.fragment(),
         ),
+        _balance_and_payment(),
         labelled_row("Лицевой счёт", S.number),
         labelled_row("Владелец", S.holder),
         labelled_row("Адрес", S.address),
-        labelled_row(S.balance_note, S.balance),
         rx.heading("Последние платежи", as_="h2", size="4"),
         rx.cond(
             S.payments.length() > 0,
@@ -37,6 +40,157 @@ def _account_card() -> rx.Component:
                 width="100%",
             ),
             rx.text("Платежей пока нет.", color_scheme="gray"),
+        ),
+        _history_section(),
+        _breakdown_section(),
+        _readings_section(),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _balance_and_payment() -> rx.Component:
+    """The balance first, the amount to pay this month and «Оплатить» (only when LK_PAYMENT_URL is set)."""
+    return rx.vstack(
+        rx.flex(
+            rx.vstack(rx.text(S.balance_note, color_scheme="gray", size="2"), rx.text(S.balance, size="6", weight="bold"),
+                      spacing="0"),
+            rx.vstack(rx.text("К оплате в этом месяце", color_scheme="gray", size="2"),
+                      rx.text(S.to_pay, size="6", weight="bold"), spacing="0"),
+            direction={"initial": "column", "sm": "row"},
+            gap="4",
+            justify="between",
+            width="100%",
+        ),
+        # The e-bill's payment QR (issue 6) comes beside this button once that work is merged.
+        rx.cond(
+            S.payment_url != "",
+            rx.link(rx.button("Оплатить", size="3", width="100%"), href=S.payment_url, is_external=True, width="100%"),
+            rx.fragment(),
+        ),
+        spacing="3",
+        width="100%",
+        padding="12px",
+        border_radius="8px",
+        background="var(--accent-2)",
+    )
+
+
+def _history_chart() -> rx.Component:
+    return rx.box(
+        rx.recharts.bar_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+            rx.recharts.x_axis(data_key="month", font_size=11),
+            rx.recharts.y_axis(font_size=11, width=48),
+            rx.recharts.tooltip(),
+            rx.recharts.legend(),
+            rx.recharts.bar(data_key="charged", name="Начислено, ₽", fill="#0b5cad", is_animation_active=False),
+            rx.recharts.bar(data_key="paid", name="Оплачено, ₽", fill="#2f9e44", is_animation_active=False),
+            data=S.chart,
+            width="100%",
+            height=260,
+        ),
+        # The browser tests count the chart's months here as well as in its bars.
+        custom_attrs={"data-points": S.chart.length()},
+        id="history-chart",
+        width="100%",
+    )
+
+
+def _history_section() -> rx.Component:
+    """Charges and payments of the last 12 months: a chart, then a table with the newest month first."""
+    return rx.vstack(
+        rx.heading("Начисления и платежи за 12 месяцев", as_="h2", size="4"),
+        _history_chart(),
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(
+                    rx.table.column_header_cell("Месяц"),
+                    rx.table.column_header_cell("кВт·ч"),
+                    rx.table.column_header_cell("Начислено"),
+                    rx.table.column_header_cell("Оплачено"),
+                )),
+                rx.table.body(rx.foreach(S.months.reverse(), lambda m: rx.table.row(
+                    rx.table.row_header_cell(m.month), rx.table.cell(m.kwh), rx.table.cell(m.charged), rx.table.cell(m.paid),
+                ))),
+                size="1",
+                width="100%",
+                id="history-table",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _breakdown_section() -> rx.Component:
+    """«Почему такая сумма»: the last charged month, kWh × tariff per zone."""
+    return rx.cond(
+        S.breakdown_month != "",
+        rx.vstack(
+            rx.heading("Почему такая сумма", as_="h2", size="4"),
+            rx.text("Начислено за ", S.breakdown_month, ": ", rx.text.strong(S.breakdown_total), size="2"),
+            rx.foreach(S.breakdown, lambda b: rx.text(
+                b.zone, ": ", b.kwh, " кВт·ч",
+                rx.cond(b.tariff != "", rx.fragment(" × ", b.tariff, " за кВт·ч"), rx.fragment()),
+                " = ", b.amount,
+                size="2",
+            )),
+            spacing="2",
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def _reading_field(f) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(f.label, html_for=f.key, style={"fontWeight": "500"}),
+        rx.input(
+            id=f.key,
+            name=f.key,
+            default_value=f.value,
+            input_mode="decimal",
+            auto_complete="off",
+            aria_invalid=rx.cond(f.error != "", "true", "false"),
+            size="3",
+            width="100%",
+        ),
+        rx.cond(f.last != "", rx.text("Последнее принятое: ", f.last, size="1", color_scheme="gray"), rx.fragment()),
+        rx.cond(f.error != "", rx.text(f.error, role="alert", color_scheme="red", size="2"), rx.fragment()),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _readings_section() -> rx.Component:
+    """«Передать показания»: one field per meter zone while the reading window is open."""
+    return rx.vstack(
+        rx.heading("Передать показания", as_="h2", size="4"),
+        rx.text(R.window_note, size="2", id="readings-window"),
+        rx.cond(R.sent_note != "", rx.text(R.sent_note, size="2", color_scheme="gray"), rx.fragment()),
+        rx.cond(R.message != "", alert(R.message, color=rx.cond(R.accepted, "green", "red")), rx.fragment()),
+        rx.cond(
+            R.window_open & (R.fields.length() > 0),
+            form(
+                rx.vstack(
+                    rx.foreach(R.fields, _reading_field),
+                    rx.cond(
+                        R.jump_question != "",
+                        rx.vstack(alert(R.jump_question, color="amber"),
+                                  checkbox("Да, показания верны", "confirm_jump", rx.Var.create("")), width="100%"),
+                        rx.fragment(),
+                    ),
+                    submit("Передать показания"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=R.submit,
+                key=R.form_key.to_string(),
+            ),
+            rx.cond(R.fields.length() == 0, rx.text(NO_METERS, size="2", color_scheme="gray"), rx.fragment()),
         ),
         spacing="3",
         width="100%",

@@ -8,6 +8,8 @@ import reflex as rx
 from lk_app.models import OPERATOR
 from lk_app.services import db
 from lk_app.services.accounts import account_card, cabinet_accounts, choose_account
+from lk_app.services.history import account_history
+from lk_app.state.readings import ReadingsState
 from lk_app.state.session import SessionState
 
 
@@ -16,6 +18,26 @@ class PaymentRow:
     """A payment as the page shows it."""
 
     paid_on: str = ""
+    amount: str = ""
+
+
+@dataclasses.dataclass
+class MonthRow:
+    """A month of the history table and chart."""
+
+    month: str = ""
+    kwh: str = ""
+    charged: str = ""
+    paid: str = ""
+
+
+@dataclasses.dataclass
+class BreakdownRow:
+    """A tariff zone of «Почему такая сумма»."""
+
+    zone: str = ""
+    kwh: str = ""
+    tariff: str = ""
     amount: str = ""
 
 
@@ -30,6 +52,13 @@ class CabinetState(rx.State):
     balance: str = ""
     balance_note: str = ""
     payments: list[PaymentRow] = []
+    to_pay: str = ""
+    payment_url: str = ""
+    months: list[MonthRow] = []
+    chart: list[dict[str, str | float]] = []  # the months again, in the plain form recharts takes
+    breakdown_month: str = ""
+    breakdown: list[BreakdownRow] = []
+    breakdown_total: str = ""
     loaded: bool = False
 
     @rx.event
@@ -66,6 +95,8 @@ class CabinetState(rx.State):
         await self._show(user_id, accounts.chosen)
 
     async def _show(self, user_id: int, number: str) -> None:
+        await self._show_history(user_id, number)
+        await (await self.get_state(ReadingsState))._show(user_id, number)
         card = await asyncio.to_thread(db.run, account_card, user_id, number) if number else None
         if card is None:
             self.number = self.holder = self.address = self.balance = self.balance_note = ""
@@ -74,3 +105,18 @@ class CabinetState(rx.State):
         self.number, self.holder, self.address = card.number, card.holder, card.address
         self.balance, self.balance_note = card.balance, card.balance_note
         self.payments = [PaymentRow(p.paid_on, p.amount) for p in card.payments]
+
+    async def _show_history(self, user_id: int, number: str) -> None:
+        """The amount to pay, the months and the breakdown of the account (cleared for none)."""
+        history = await asyncio.to_thread(db.run, account_history, user_id, number) if number else None
+        if history is None:
+            self.to_pay = self.payment_url = self.breakdown_month = self.breakdown_total = ""
+            self.months, self.chart, self.breakdown = [], [], []
+            return
+        self.to_pay, self.payment_url = history.to_pay, history.payment_url
+        self.months = [
+            MonthRow(m.month, m.kwh, m.charged, m.paid) for m in history.months
+        ]
+        self.chart = [{"month": m.short_month, "charged": m.charged_rubles, "paid": m.paid_rubles} for m in history.months]
+        self.breakdown_month, self.breakdown_total = history.breakdown_month, history.breakdown_total
+        self.breakdown = [BreakdownRow(b.zone, b.kwh, b.tariff, b.amount) for b in history.breakdown]

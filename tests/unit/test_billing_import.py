@@ -10,7 +10,7 @@ from lk_app.billing import importer
 from lk_app.billing.importer import BillingImportError, import_billing_dir
 from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.billing.occurrences import OccurrenceCounter
-from lk_app.models import BillingAccount, Charge, Payment
+from lk_app.models import BillingAccount, Charge, Meter, MeterReading, Payment
 from lk_app.services.db import session_scope
 
 ACCOUNTS = """account_number,surname,first_name,patronymic,address,email,phone
@@ -271,7 +271,7 @@ def test_a_missing_directory_or_no_billing_file_is_an_error(clean_db, tmp_path):
     with pytest.raises(BillingImportError, match="не найден"):
         import_billing_dir(tmp_path / "nowhere", out=io.StringIO())
     write(tmp_path, "readme.txt", "nothing here")
-    with pytest.raises(BillingImportError, match="нет ни одного из файлов accounts.csv, payments.csv, charges.csv"):
+    with pytest.raises(BillingImportError, match="нет ни одного из файлов accounts.csv, payments.csv, charges.csv, meters.csv"):
         import_billing_dir(tmp_path, out=io.StringIO())
 
 
@@ -283,3 +283,68 @@ def test_a_header_without_a_required_column_stops_the_import_before_any_write(cl
         import_billing_dir(tmp_path, out=io.StringIO())
 
     assert rows(BillingAccount) == []
+
+
+def meters() -> list[tuple]:
+    """(meter number, zones, period, values, read date) of every meter's billing reading, by meter number."""
+    with session_scope() as session:
+        found = session.exec(
+            select(Meter.number, Meter.zones, MeterReading.period, MeterReading.value1, MeterReading.value2,
+                   MeterReading.value3, MeterReading.read_on)
+            .join(MeterReading, MeterReading.meter_id == Meter.id)
+            .order_by(Meter.number, MeterReading.period)
+        ).all()
+        return [(n, z, p, (v1, v2, v3), d) for n, z, p, v1, v2, v3, d in found]
+
+
+def test_meters_load_with_their_last_reading_and_bad_rows_are_reported(clean_db, tmp_path):
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    write(
+        tmp_path,
+        "meters.csv",
+        "account_number;meter_number;zones;last_reading;read_on\n"
+        "100200300;M-1;1;12345,5;25.10.2026\n"  # line 2: good
+        "100200300;M-2;2;1000/500;2026-10-24\n"  # 3: good, two zones
+        "100200301;M-3;3;1/2;2026-10-24\n"  # 4: two readings for three zones
+        "100200301;M-4;4;1/2/3/4;2026-10-24\n"  # 5: four zones
+        "100200301;M-5;1;-5;2026-10-24\n"  # 6: negative
+        "999999999;M-6;1;5;2026-10-24\n"  # 7: unknown account
+        "100200301;M-7;1;5;2026-13-01\n"  # 8: no such date
+        "100200301;M-8;3;10.5/20/30;2026-10-24\n",  # 9: good
+    )
+
+    report, output = run_import(tmp_path)
+
+    assert output.splitlines()[:5] == [
+        "meters.csv:4: показания «1/2»: их 2, а зон у счётчика 3",
+        "meters.csv:5: число зон «4»: нужно от 1 до 3",
+        "meters.csv:6: показание «-5»: нужно неотрицательное число",
+        "meters.csv:7: лицевой счёт 999999999 не найден",
+        "meters.csv:8: даты «2026-13-01» нет в календаре",
+    ]
+    assert "meters.csv: 3 строки загружены, 5 с ошибками" in output
+    assert meters() == [
+        ("M-1", 1, "2026-10", (12345.5, None, None), date(2026, 10, 25)),
+        ("M-2", 2, "2026-10", (1000.0, 500.0, None), date(2026, 10, 24)),
+        ("M-8", 3, "2026-10", (10.5, 20.0, 30.0), date(2026, 10, 24)),
+    ]
+    assert report.rejected == 5
+
+
+def test_meters_rerun_changes_nothing_and_next_month_adds_a_reading(clean_db, tmp_path):
+    write(tmp_path, "accounts.csv", ACCOUNTS)
+    write(tmp_path, "meters.csv", "account_number,meter_number,zones,last_reading,read_on\n100200300,M-1,1,100,2026-10-25\n")
+    run_import(tmp_path)
+    before = [rows(Meter), rows(MeterReading)]
+    run_import(tmp_path)
+    assert [rows(Meter), rows(MeterReading)] == before
+
+    write(tmp_path, "meters.csv",
+          'account_number,meter_number,zones,last_reading,read_on\n100200300,M-1,2,"150,5/80",2026-11-25\n')
+    report, _ = run_import(tmp_path)
+
+    assert not report.had_errors
+    assert meters() == [
+        ("M-1", 2, "2026-10", (100.0, None, None), date(2026, 10, 25)),
+        ("M-1", 2, "2026-11", (150.5, 80.0, None), date(2026, 11, 25)),
+    ]

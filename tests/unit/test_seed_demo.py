@@ -15,7 +15,7 @@ from lk_app.billing.demo import (
     seed_demo,
 )
 from lk_app.clock import now
-from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
+from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Meter, MeterReading, Payment
 from lk_app.services.db import session_scope
 
 
@@ -70,6 +70,19 @@ def test_seed_makes_households_with_a_year_of_charges_and_payments(clean_db):
     charged = {a["id"]: sum(c["amount_kop"] for c in charges if c["account_id"] == a["id"]) for a in accounts}
     balances = [paid[account_id] - charged[account_id] for account_id in paid]
     assert any(balance < -100_000 for balance in balances), "some households are in arrears"
+
+
+def test_every_household_has_a_meter_read_at_the_end_of_the_last_charged_month(clean_db):
+    seed_demo(accounts=10, out=io.StringIO())
+    seed_demo(accounts=10, out=io.StringIO())  # a rerun adds nothing
+
+    with session_scope() as session:
+        meters = session.exec(select(Meter)).all()
+        readings = session.exec(select(MeterReading)).all()
+    assert len(meters) == len({meter.account_id for meter in meters}) == 10
+    assert all(meter.zones == 1 for meter in meters)
+    assert len(readings) == 10
+    assert {(r.period, r.source, r.read_on.day) for r in readings} == {(last_twelve_periods()[-1], "billing", 25)}
 
 
 def test_seed_is_the_same_on_every_run_and_for_any_count(clean_db):

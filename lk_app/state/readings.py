@@ -1,0 +1,72 @@
+"""The «Передать показания» section of the cabinet: the chosen account's meters and this month's submission."""
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from lk_app.services import db
+from lk_app.services.readings import readings_form, submit_readings
+from lk_app.state.session import SessionState
+
+MAX_READING_LENGTH = 20
+
+
+@dataclasses.dataclass
+class ReadingField:
+    """One input of the form as the page shows it."""
+
+    key: str = ""
+    label: str = ""
+    last: str = ""
+    value: str = ""
+    error: str = ""
+
+
+class ReadingsState(rx.State):
+    """The readings form of the account the cabinet shows; the account is the server's, never the browser's."""
+
+    window_open: bool = False
+    window_note: str = ""
+    sent_note: str = ""
+    fields: list[ReadingField] = []
+    message: str = ""
+    accepted: bool = False
+    jump_question: str = ""
+    form_key: int = 0  # a new key after an account switch empties the inputs the browser holds
+    _number: str = ""
+
+    async def _show(self, user_id: int, number: str) -> None:
+        """Show the form of `number` (one of the LK's own, checked by the caller's service)."""
+        form = await asyncio.to_thread(db.run, readings_form, user_id, number) if number else None
+        self._number = number if form is not None else ""
+        self.message, self.accepted, self.jump_question = "", False, ""
+        self.form_key += 1
+        if form is None:
+            self.window_open, self.window_note, self.sent_note, self.fields = False, "", "", []
+            return
+        self.window_open, self.window_note, self.sent_note = form.open, form.window_note, form.sent_note
+        self.fields = [ReadingField(slot.key, slot.label, slot.last, slot.current) for slot in form.slots]
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        """Send this month's readings; refusals stay next to their fields, with what was typed."""
+        user = await (await self.get_state(SessionState))._current_user()
+        if user is None:
+            return rx.redirect("/")
+        if not self._number:
+            return None
+        typed = {f.key: str(form_data.get(f.key, ""))[:MAX_READING_LENGTH] for f in self.fields}
+        confirm_jump = bool(self.jump_question) and form_data.get("confirm_jump") in ("on", True, "true")
+        outcome = await asyncio.to_thread(
+            db.run, submit_readings, user.user_id, self._number, typed, confirm_jump=confirm_jump
+        )
+        if outcome.accepted:
+            await self._show(user.user_id, self._number)
+            self.message, self.accepted = outcome.message, True
+            return None
+        self.fields = [dataclasses.replace(f, value=typed[f.key], error=outcome.errors.get(f.key, "")) for f in self.fields]
+        self.accepted = False
+        self.jump_question = outcome.message if outcome.jump else ""
+        self.message = "" if outcome.jump else outcome.message
+        return None

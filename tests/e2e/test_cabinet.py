@@ -1,0 +1,152 @@
+"""The cabinet in a real browser: balance and paying, 12 months as a table and a chart, the breakdown, meter readings."""
+
+import io
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from lk_app import clock
+from lk_app.billing.importer import import_billing_dir
+from lk_app.services.months import last_periods, month_name, month_name_lower, period_of
+from lk_app.settings import get_settings
+from tests.e2e.helpers import Customer, expect_on_cabinet, log_in, registered_customer
+from tests.fakes.sendgrid_server import text_of
+
+METER = "E-5501"
+DAY, NIGHT = f"Счётчик {METER}, день", f"Счётчик {METER}, ночь"
+
+
+@contextmanager
+def clock_on_day(day: int) -> Iterator[date]:
+    """LK's clock (the app runs in this process) on the given day of the current month; put back afterwards."""
+    today = clock.now().date()
+    clock.move(timedelta(days=day - today.day))
+    try:
+        yield clock.now().date()
+    finally:
+        clock.reset()
+
+
+def load_history(customer: Customer, today: date) -> None:
+    """Day/night charges (100 + 50 kWh a month) for the twelve months before last (load_customer() charged last month)
+    and a two-zone meter read last month, by the real import."""
+    periods = last_periods(today, 14)[:-2]
+    charges = ["account_number;period;kwh;amount;zone;tariff"]
+    for period in periods:
+        charges += [f"{customer.number};{period};100;650,00;день;6,50", f"{customer.number};{period};50;162,50;ночь;3,25"]
+    read_on = date.fromisoformat(f"{last_periods(today, 2)[0]}-25")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "charges.csv").write_text("\n".join(charges) + "\n", encoding="utf-8")
+        (folder / "meters.csv").write_text(
+            f"account_number;meter_number;zones;last_reading;read_on\n{customer.number};{METER};2;1000/500;{read_on:%d.%m.%Y}\n",
+            encoding="utf-8",
+        )
+        assert not import_billing_dir(folder, out=io.StringIO()).had_errors
+
+
+def open_cabinet(page: Page, lk, today: date) -> Customer:
+    customer = registered_customer(page, lk)
+    load_history(customer, today)
+    log_in(page, customer.number)
+    expect_on_cabinet(page, customer)
+    return customer
+
+
+def test_history_table_chart_breakdown_and_the_pay_button(page: Page, lk, monkeypatch):
+    with clock_on_day(20) as today:
+        monkeypatch.setenv("LK_PAYMENT_URL", "https://pay.example.ru/?ls={account}&sum={amount}")
+        get_settings.cache_clear()
+        try:
+            customer = open_cabinet(page, lk, today)
+            # 12 × 812,50 + 1 300,00 charged, 1 234,56 paid.
+            expect(page.get_by_role("link", name="Оплатить")).to_have_attribute(
+                "href", f"https://pay.example.ru/?ls={customer.number}&sum=9815.44"
+            )
+        finally:
+            monkeypatch.delenv("LK_PAYMENT_URL")
+            get_settings.cache_clear()
+        expect(page.get_by_text("Задолженность")).to_be_visible()
+        expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
+
+        chart = page.locator("#history-chart")
+        expect(chart).to_have_attribute("data-points", "12")
+        # Recharts draws no rectangle for a zero: 11 charged months (not this one) and last month's payment.
+        expect(chart.locator(".recharts-bar-rectangle")).to_have_count(12)
+        table = page.locator("#history-table")
+        expect(table.locator("tbody tr")).to_have_count(12)
+        expect(table.locator("tbody tr").first).to_contain_text(month_name(period_of(today)))
+        last_month = last_periods(today, 2)[0]
+        expect(table.locator("tbody tr").nth(1)).to_contain_text("1\u00a0300,00")
+        expect(table.locator("tbody tr").nth(2)).to_contain_text("812,50")
+
+        expect(page.get_by_role("heading", name="Почему такая сумма")).to_be_visible()
+        expect(page.get_by_text(f"Начислено за {month_name_lower(last_month)}: 1\u00a0300,00\u00a0₽")).to_be_visible()
+        expect(page.get_by_text("Электроэнергия: 190 кВт·ч = 1\u00a0300,00\u00a0₽")).to_be_visible()
+
+
+def test_no_pay_button_without_lk_payment_url(page: Page, lk):
+    with clock_on_day(20) as today:
+        open_cabinet(page, lk, today)
+        expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
+        expect(page.get_by_role("link", name="Оплатить")).to_have_count(0)
+
+
+def test_submit_a_reading_then_correct_it(page: Page, lk):
+    with clock_on_day(20) as today:
+        customer = open_cabinet(page, lk, today)
+        month = month_name_lower(period_of(today))
+        expect(page.get_by_text("Показания принимаются с 15 по 26 число. Приём открыт до 26")).to_be_visible()
+        expect(page.get_by_text("Последнее принятое: 1\u00a0000")).to_be_visible()
+        expect(page.get_by_text("Последнее принятое: 500")).to_be_visible()
+
+        page.get_by_label(DAY).fill("1 120")
+        page.get_by_label(NIGHT).fill("560,5")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_role("alert").filter(has_text=f"Показания за {month} приняты")).to_be_visible()
+        expect(page.get_by_text(f"Показания за {month} переданы")).to_be_visible()
+        mail = lk.sendgrid.wait_for_mail(customer.email, count=2, timeout=20)
+        assert mail["subject"].startswith("Показания приняты")
+        assert f"{DAY}: 1\u00a0120" in text_of(mail)
+
+        page.reload()
+        expect(page.get_by_label(DAY)).to_have_value("1\u00a0120")
+        page.get_by_label(DAY).fill("1110")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_role("alert").filter(has_text=f"Исправленные показания за {month} приняты")).to_be_visible()
+        page.reload()
+        expect(page.get_by_label(DAY)).to_have_value("1\u00a0110")
+        expect(page.get_by_label(NIGHT)).to_have_value("560,5")
+
+
+def test_refusals_lower_reading_and_a_jump_to_confirm(page: Page, lk):
+    with clock_on_day(20) as today:
+        open_cabinet(page, lk, today)
+        month = month_name_lower(period_of(today))
+
+        page.get_by_label(DAY).fill("990")
+        page.get_by_label(NIGHT).fill("510")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_text("Меньше последнего принятого показания (1\u00a0000).")).to_be_visible()
+        expect(page.get_by_label(DAY)).to_have_value("990")  # what was typed stays
+        expect(page.get_by_label(DAY)).to_have_attribute("aria-invalid", "true")
+
+        page.get_by_label(DAY).fill("1500")  # 500 + 10 kWh against 150 a month
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_text("больше чем втрое выше обычного")).to_be_visible()
+        expect(page.get_by_text(f"Показания за {month} приняты")).to_have_count(0)
+        page.get_by_label("Да, показания верны").check()
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_role("alert").filter(has_text=f"Показания за {month} приняты")).to_be_visible()
+
+
+def test_outside_the_window_the_form_says_when_it_opens(page: Page, lk):
+    with clock_on_day(27) as today:
+        open_cabinet(page, lk, today)
+        expect(page.get_by_text("Показания принимаются с 15 по 26 число. Следующий приём — с 15")).to_be_visible()
+        expect(page.get_by_label(DAY)).to_have_count(0)
+        expect(page.get_by_role("button", name="Передать показания")).to_have_count(0)
