@@ -11,22 +11,25 @@ def field(
     type: str = "text",
     autocomplete: str = "off",
     hint: str = "",
+    input_id: str | rx.Var | None = None,
     **input_props,
 ) -> rx.Component:
-    """A labelled input named `name` (its id too); `error` is shown beneath it and marks it invalid.
+    """A labelled input named `name` (its id too, unless a form repeated per row gives `input_id`); `error` is
+    shown beneath it and marks it invalid.
 
     `input_props` go to the input: `default_value` for a field read on submit, or `value` with
     `on_change` for one the page needs before that.
     """
+    ident = name if input_id is None else input_id
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
+        rx.el.label(label, html_for=ident, style={"fontWeight": "500"}),
         rx.input(
-            id=name,
+            id=ident,
             name=name,
             type=type,
             auto_complete=autocomplete,
             aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{name}-error",
+            aria_describedby=ident + "-error",
             size="3",
             width="100%",
             **input_props,
@@ -34,7 +37,7 @@ def field(
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
         rx.cond(
             error != "",
-            rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"),
+            rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
             rx.fragment(),
         ),
         spacing="1",
@@ -42,16 +45,21 @@ def field(
     )
 
 
-def checkbox(label: rx.Component | str, name: str, error: rx.Var) -> rx.Component:
-    """A native checkbox with its label; its error beneath."""
+def checkbox(
+    label: rx.Component | str, name: str, error: rx.Var, *, input_id: str | rx.Var | None = None, **input_props
+) -> rx.Component:
+    """A native checkbox with its label; its error beneath. `input_id` and `input_props` as for `field`."""
+    ident = name if input_id is None else input_id
     return rx.vstack(
         rx.hstack(
-            rx.el.input(type="checkbox", id=name, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"}),
-            rx.el.label(label, html_for=name),
+            rx.el.input(type="checkbox", id=ident, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"},
+                        **input_props),
+            rx.el.label(label, html_for=ident),
             align="start",
             spacing="2",
         ),
-        rx.cond(error != "", rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"), rx.fragment()),
+        rx.cond(error != "", rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
+                rx.fragment()),
         spacing="1",
         width="100%",
     )

@@ -33,6 +33,7 @@ ADD_ACCOUNT_PER_ACCOUNT = Limit("add_account_account", 5, timedelta(days=1))
 ADD_ACCOUNT_PER_USER = Limit("add_account_user", 10, timedelta(days=1))
 RECOVERY_PER_IDENTIFIER = Limit("recovery_identifier", 5, timedelta(hours=1))
 RECOVERY_PER_IP = Limit("recovery_ip", 30, timedelta(hours=1))
+EBILL_CONFIRMATION_PER_USER = Limit("ebill_confirm_user", 5, timedelta(hours=1))
 
 
 def record(limit: Limit, subject: str, *, session: Session) -> None:
