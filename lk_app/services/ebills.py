@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_
+from sqlalchemy import and_, case, exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -85,7 +85,7 @@ class MailingSummary:
 
     @property
     def skipped(self) -> int:
-        """Bills not queued by this run that needed nothing: sent before, or waiting for their address."""
+        """Pairs this run left alone: their bill went out before, or their address awaits confirmation."""
         return self.already_sent + self.unconfirmed
 
 
@@ -108,7 +108,7 @@ class PreparedBill:
     email: str
     total_kop: int
     filename: str
-    pdf: bytes
+    pdf: bytes = field(repr=False)
     unsubscribe_token: str = field(repr=False)
 
 
@@ -176,7 +176,9 @@ def _address_proven(user: LkUser, email: str, *, session: Session) -> bool:
     ).first() is not None
 
 
-def save_subscription(user_id: int, number: str, wanted: bool, email_text: str, *, session: Session) -> tuple[SaveOutcome, str]:
+def save_subscription(
+    user_id: int, number: str, wanted: bool, email_text: str, *, session: Session
+) -> tuple[SaveOutcome, str]:
     """Subscribe one of the LK's accounts to its bill at an address, change the address, or unsubscribe.
 
     An address the LK has not proven gets a confirmation link and receives bills only once it is followed; the
@@ -212,7 +214,8 @@ def save_subscription(user_id: int, number: str, wanted: bool, email_text: str, 
     limits.record(limits.EBILL_CONFIRMATION_PER_USER, str(user_id), session=session)
     settings = get_settings()
     ttl = settings.email_link_ttl_hours
-    token = issue_link_token(user_id, CONFIRM_EBILL_EMAIL, email, timedelta(hours=ttl), per_address=True, session=session)
+    token = issue_link_token(user_id, CONFIRM_EBILL_EMAIL, email, timedelta(hours=ttl), per_address=True,
+                             session=session)
     queue_email(session=session, to=email, template="confirm_ebill_email",
                 link=f"{settings.public_url.rstrip('/')}/confirm?token={token}", login=user.login,
                 account=masked_number(number), ttl_hours=ttl)
@@ -413,7 +416,8 @@ def mailing_batch(period: str, after_account_id: int, limit: int, *, session: Se
         .group_by(AccountLink.account_id, EbillSubscription.email)
         .order_by(AccountLink.account_id, EbillSubscription.email)
     ).all()
-    return [Recipient(account_id, email, bool(is_confirmed), bool(sent)) for account_id, email, is_confirmed, sent in rows], upper
+    return [Recipient(account_id, email, bool(is_confirmed), bool(sent))
+            for account_id, email, is_confirmed, sent in rows], upper
 
 
 def queue_bills(period: str, bills: list[PreparedBill], *, session: Session) -> None:
