@@ -3,8 +3,11 @@
 import argparse
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
+
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class CommandError(Exception):
@@ -71,6 +74,44 @@ def _worker(args: argparse.Namespace) -> int:
 
     run_worker(once=args.once)
     return 0
+
+
+def _send_ebills(args: argparse.Namespace) -> int:
+    from lk_app.billing.pdf import FontMissing
+    from lk_app.services.ebills import run_mailing
+
+    if not PERIOD.fullmatch(args.period):
+        raise CommandError(f"период {args.period!r} указывается как ГГГГ-ММ, например 2026-10")
+    try:
+        summary = _with_progress(lambda on_progress: run_mailing(args.period, on_progress=on_progress))
+    except FontMissing as error:
+        raise CommandError(str(error)) from None
+    print(
+        f"Счета за {args.period}: поставлено в очередь {summary.queued}, пропущено {summary.skipped} "
+        f"(отправлены раньше {summary.already_sent}, адрес не подтверждён {summary.unconfirmed}), "
+        f"не удалось собрать {summary.failed}."
+    )
+    return 1 if summary.failed else 0
+
+
+def _with_progress(run):
+    """Run a mailing with a progress bar on a terminal, or a line per tenth of the way in a log."""
+    if sys.stdout.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        columns = (TextColumn("Счета"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns) as progress:
+            task = progress.add_task("send-ebills", total=None)
+            return run(lambda done, total: progress.update(task, completed=done, total=total))
+    reported = [0]
+
+    def print_tenths(done: int, total: int) -> None:
+        tenth = done * 10 // total if total else 10
+        if tenth > reported[0]:
+            reported[0] = tenth
+            print(f"send-ebills: {done} из {total}", flush=True)
+
+    return run(print_tenths)
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -144,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
                                   "a prompt, or generated and printed once)")
     command.add_argument("login")
     command.set_defaults(handler=_create_operator)
+
+    command = commands.add_parser("send-ebills", help="queue the month's bills to every confirmed e-bill address")
+    command.add_argument("--period", required=True, help="the billing month, YYYY-MM")
+    command.set_defaults(handler=_send_ebills)
 
     command = commands.add_parser("migrate", help="apply the database migrations")
     command.set_defaults(handler=_migrate)

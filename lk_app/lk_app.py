@@ -19,7 +19,9 @@ from lk_app.pages.operator import operator_page
 from lk_app.pages.outbox import outbox_page
 from lk_app.pages.register import register_page
 from lk_app.pages.settings import settings_page
-from lk_app.routes import auth_routes
+from lk_app.pages.unsubscribe import TITLE as UNSUBSCRIBE_TITLE
+from lk_app.pages.unsubscribe import unsubscribe_page
+from lk_app.routes import backend_routes
 from lk_app.settings import get_settings
 from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState
@@ -32,6 +34,7 @@ from lk_app.state.operator import OperatorState
 from lk_app.state.recovery import ForgotState, ResetState
 from lk_app.state.profile import ProfileState
 from lk_app.state.register import RegisterState
+from lk_app.state.unsubscribe import UnsubscribeState
 
 
 @contextlib.asynccontextmanager
@@ -50,7 +53,7 @@ async def outbox_dispatcher():
 logs.install(get_settings().log_format)
 supplier = get_settings().supplier_name
 app = rx.App(
-    api_transformer=auth_routes,
+    api_transformer=backend_routes,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg")],
 )
 app.register_lifespan_task(outbox_dispatcher)
@@ -65,4 +68,5 @@ app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
 app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}", on_load=FeedbackState.start)
 app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)
+app.add_page(unsubscribe_page, route="/unsubscribe", title=f"{UNSUBSCRIBE_TITLE} — {supplier}", on_load=UnsubscribeState.inspect)
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

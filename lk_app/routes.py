@@ -1,16 +1,22 @@
-"""HTTP routes beside the Reflex app: the login grant traded for the session cookie, logout, and the health check."""
+"""HTTP routes beside the Reflex app: the session cookie (login grant, logout), bill PDFs, one-click unsubscribe, health."""
 
 import asyncio
+import re
+from urllib.parse import urlencode
 
 import reflex as rx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from lk_app.services import db
-from lk_app.services.sessions import SESSION_COOKIE, redeem_login_grant, revoke_session
+from lk_app.services.ebills import bill_document, unsubscribe_by_token
+from lk_app.services.sessions import SESSION_COOKIE, redeem_login_grant, resolve_session, revoke_session
 from lk_app.settings import get_settings
+
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_ACCOUNT_NUMBER = re.compile(r"\d{6,15}")
 
 
 def _frontend(path: str) -> str:
@@ -51,6 +57,39 @@ async def close_session(request: Request) -> RedirectResponse:
     return response
 
 
+async def download_bill(request: Request) -> Response:
+    """A month's bill of one of the session's own accounts as a PDF; the login page without a live session."""
+    user = await asyncio.to_thread(db.run, resolve_session, request.cookies.get(SESSION_COOKIE))
+    if user is None:
+        return RedirectResponse(_frontend("/"), status_code=303)
+    period, number = request.path_params["period"], request.path_params["account"]
+    document = None
+    if _PERIOD.fullmatch(period) and _ACCOUNT_NUMBER.fullmatch(number):
+        document = await asyncio.to_thread(db.run, bill_document, user.user_id, number, period)
+    if document is None:
+        # The same answer for a month without charges and for someone else's account.
+        return PlainTextResponse("Счёт не найден.", status_code=404)
+    filename, pdf = document
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
+    })
+
+
+async def one_click_unsubscribe(request: Request) -> Response:
+    """The List-Unsubscribe address of a bill e-mail (RFC 8058): a POST unsubscribes at once, without login.
+
+    Opening it (a GET, as mail scanners do too) only leads to the page whose button unsubscribes.
+    """
+    token = request.query_params.get("token", "")[:200]
+    if request.method == "GET":
+        return RedirectResponse(_frontend("/unsubscribe?" + urlencode({"token": token})), status_code=303)
+    view = await asyncio.to_thread(db.run, unsubscribe_by_token, token)
+    if view is None:
+        return PlainTextResponse("Ссылка недействительна.", status_code=404)
+    # A plain answer, never a redirect: RFC 8058 forbids one, since clients turn redirected POSTs into GETs.
+    return PlainTextResponse(f"Счета по лицевому счёту {view.account} больше не будут приходить на {view.email}.")
+
+
 async def health(_request: Request) -> JSONResponse:
     """For load balancers and orchestrators: 200 while the database answers, 503 when it does not."""
     try:
@@ -60,10 +99,12 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-auth_routes = Starlette(
+backend_routes = Starlette(
     routes=[
         Route("/health", health, methods=["GET"]),
         Route("/auth/session", open_session, methods=["GET"]),
         Route("/auth/logout", close_session, methods=["GET"]),
+        Route("/bills/{period}/{account}.pdf", download_bill, methods=["GET"]),
+        Route("/ebills/unsubscribe", one_click_unsubscribe, methods=["GET", "POST"]),
     ]
 )

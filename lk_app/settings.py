@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "LK_REDIS_URL"))
     public_url: str = "http://localhost:3000"
     trusted_proxy_hops: int = 0  # reverse proxies in front of LK whose X-Forwarded-For is believed
+    # Where the backend's own routes answer (bill PDFs, one-click unsubscribe): LK_PUBLIC_URL itself when page and
+    # backend share one port (`reflex run --env prod`), the backend's address when they run apart.
+    api_url: str | None = None
 
     sendgrid_api_key: str | None = None
     sendgrid_host: str = "https://api.sendgrid.com"
@@ -37,6 +40,16 @@ class Settings(BaseSettings):
     readings_window: str = "15-26"
     payment_url: str | None = None
 
+    # The payee of every bill and its payment QR code (ГОСТ Р 56042-2014); checked in form at start.
+    supplier_inn: str = Field("4401001231", pattern=r"^\d{10}$")
+    supplier_kpp: str = Field("440101001", pattern=r"^\d{9}$")
+    supplier_account: str = Field("40702810500000004217", pattern=r"^\d{20}$")  # расчётный счёт
+    supplier_bank: str = Field("ПАО «Демобанк»", min_length=1, max_length=45)
+    supplier_bic: str = Field("044525999", pattern=r"^\d{9}$")
+    supplier_corr_account: str = Field("30101810600000000999", pattern=r"^\d{20}$")
+    # A TrueType font with Cyrillic for the bill PDF: Debian's fonts-dejavu-core, which scripts/setup.sh installs.
+    bill_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
     password_min_length: int = 8
     password_max_length: int = 20
     bcrypt_rounds: int = 12
@@ -47,6 +60,11 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     cookie_secure: bool | None = None  # None: Secure exactly when LK_PUBLIC_URL is https
+
+    @property
+    def backend_url(self) -> str:
+        """The base of links to the backend's routes, without a trailing slash."""
+        return (self.api_url or self.public_url).rstrip("/")
 
     @property
     def secure_cookies(self) -> bool:

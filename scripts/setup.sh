@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything LK needs on a fresh machine: the virtualenv with pinned requirements,
-# bun from the npm registry, and (with --tests) Debian's Chromium. Safe to run again: it
-# redoes only what changed. Source it to get PATH and the Reflex variables.
+# bun from the npm registry, the DejaVu font that bills are printed in, and (with --tests)
+# Debian's Chromium. Safe to run again: it redoes only what changed. Source it to get PATH
+# and the Reflex variables.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -27,11 +28,27 @@ if [[ ! -x .tools/node_modules/.bin/bun ]] || [[ "$(.tools/node_modules/.bin/bun
   npm install --silent --no-fund --no-audit --prefix .tools "bun@$BUN_VERSION"
 fi
 
+apt_install() {
+  if [[ "$(id -u)" == 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  fi
+}
+
+# Bills are PDFs with Cyrillic text: the app needs this font at run time, not only the tests.
+BILL_FONT="${LK_BILL_FONT:-/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf}"
+if [[ ! -f "$BILL_FONT" ]]; then
+  echo "setup: installing the DejaVu fonts from Debian (bills are printed in DejaVu Sans)"
+  apt_install fonts-dejavu-core || true
+  if [[ ! -f "$BILL_FONT" ]]; then
+    echo "setup: the bill font $BILL_FONT is missing and could not be installed." >&2
+    echo "setup: install Debian's fonts-dejavu-core, or set LK_BILL_FONT to a TrueType font with Cyrillic." >&2
+    exit 1
+  fi
+fi
+
 if [[ "${1:-}" == "--tests" ]] && [[ ! -x /usr/bin/chromium ]]; then
   echo "setup: installing Chromium from Debian"
-  if [[ "$(id -u)" == 0 ]]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
+  apt_install chromium
 fi

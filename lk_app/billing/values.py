@@ -1,4 +1,4 @@
-"""Field values of the billing files: money in kopecks, dates, periods, kWh; each refusal says why in Russian."""
+"""Field values of the billing files (money in kopecks, dates, periods, kWh) and money as people read it."""
 
 import re
 from datetime import date
@@ -24,18 +24,25 @@ def _shown(text: str) -> str:
     return f"«{text[:40]}…»" if len(text) > 40 else f"«{text}»"
 
 
+def rubles(kopecks: int) -> str:
+    """Money as Russians write it: «1 234,56 ₽»."""
+    sign = "−" if kopecks < 0 else ""
+    whole, kop = divmod(abs(kopecks), 100)
+    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{kop:02d}\u00a0₽"
+
+
 def kopecks(text: str, what: str, *, negative: bool = False) -> int:
     """Rubles with at most two decimals (`.` or `,`; spaces between thousands) as kopecks."""
     match = _DECIMAL.fullmatch(text) or _DECIMAL.fullmatch("".join(text.split()))
     if match is None:
         raise BadValue(f"{what} {_shown(text)}: не число")
-    sign, rubles, fraction = match.groups()
+    sign, whole, fraction = match.groups()
     fraction = fraction or ""
     if len(fraction) > 2:
         raise BadValue(f"{what} {_shown(text)}: больше двух знаков после запятой")
     if sign and not negative:
         raise BadValue(f"{what} {_shown(text)}: меньше нуля")
-    value = int(rubles) * 100 + int(fraction.ljust(2, "0"))
+    value = int(whole) * 100 + int(fraction.ljust(2, "0"))
     if value > MAX_KOPECKS:
         raise BadValue(f"{what} {_shown(text)}: слишком большое значение")
     return -value if sign else value

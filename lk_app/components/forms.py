@@ -3,15 +3,15 @@
 import reflex as rx
 
 
-def _labelled(label: str, name: str, error: rx.Var, control: rx.Component, hint: str) -> rx.Component:
-    """A control under its label, with the hint and the error beneath."""
+def _labelled(label: str, ident: str | rx.Var, error: rx.Var, control: rx.Component, hint: str) -> rx.Component:
+    """A control (whose id is `ident`) under its label, with the hint and the error beneath."""
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"fontWeight": "500"}),
+        rx.el.label(label, html_for=ident, style={"fontWeight": "500"}),
         control,
         rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
         rx.cond(
             error != "",
-            rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"),
+            rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
             rx.fragment(),
         ),
         spacing="1",
@@ -19,9 +19,9 @@ def _labelled(label: str, name: str, error: rx.Var, control: rx.Component, hint:
     )
 
 
-def _invalid_props(name: str, error: rx.Var) -> dict:
-    return {"id": name, "name": name, "aria_invalid": rx.cond(error != "", "true", "false"),
-            "aria_describedby": f"{name}-error", "size": "3", "width": "100%"}
+def _invalid_props(name: str, ident: str | rx.Var, error: rx.Var) -> dict:
+    return {"id": ident, "name": name, "aria_invalid": rx.cond(error != "", "true", "false"),
+            "aria_describedby": ident + "-error", "size": "3", "width": "100%"}
 
 
 def field(
@@ -32,32 +32,40 @@ def field(
     type: str = "text",
     autocomplete: str = "off",
     hint: str = "",
+    input_id: str | rx.Var | None = None,
     **input_props,
 ) -> rx.Component:
-    """A labelled input named `name` (its id too); `error` is shown beneath it and marks it invalid.
+    """A labelled input named `name` (its id too, unless a form repeated per row gives `input_id`); `error` is
+    shown beneath it and marks it invalid.
 
     `input_props` go to the input: `default_value` for a field read on submit, or `value` with
     `on_change` for one the page needs before that.
     """
-    control = rx.input(type=type, auto_complete=autocomplete, **_invalid_props(name, error), **input_props)
-    return _labelled(label, name, error, control, hint)
+    ident = name if input_id is None else input_id
+    control = rx.input(type=type, auto_complete=autocomplete, **_invalid_props(name, ident, error), **input_props)
+    return _labelled(label, ident, error, control, hint)
 
 
 def text_area_field(label: str, name: str, error: rx.Var, *, hint: str = "", **props) -> rx.Component:
     """A labelled multi-line field, like `field`; its text is read on submit."""
-    return _labelled(label, name, error, rx.text_area(**_invalid_props(name, error), **props), hint)
+    return _labelled(label, name, error, rx.text_area(**_invalid_props(name, name, error), **props), hint)
 
 
-def checkbox(label: rx.Component | str, name: str, error: rx.Var) -> rx.Component:
-    """A native checkbox with its label; its error beneath."""
+def checkbox(
+    label: rx.Component | str, name: str, error: rx.Var, *, input_id: str | rx.Var | None = None, **input_props
+) -> rx.Component:
+    """A native checkbox with its label; its error beneath. `input_id` and `input_props` as for `field`."""
+    ident = name if input_id is None else input_id
     return rx.vstack(
         rx.hstack(
-            rx.el.input(type="checkbox", id=name, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"}),
-            rx.el.label(label, html_for=name),
+            rx.el.input(type="checkbox", id=ident, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"},
+                        **input_props),
+            rx.el.label(label, html_for=ident),
             align="start",
             spacing="2",
         ),
-        rx.cond(error != "", rx.text(error, id=f"{name}-error", role="alert", color_scheme="red", size="2"), rx.fragment()),
+        rx.cond(error != "", rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
+                rx.fragment()),
         spacing="1",
         width="100%",
     )

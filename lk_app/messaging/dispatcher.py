@@ -7,13 +7,14 @@ import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from lk_app import clock
 from lk_app.messaging.senders import PermanentSendError, Sender, TransientSendError, senders_from_settings
-from lk_app.models import OutboxMessage
+from lk_app.models import OutboxAttachment, OutboxMessage
 from lk_app.services import db
 from lk_app.settings import get_settings
 
@@ -52,6 +53,8 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_seconds)
+        # Per channel: the provider's rate limit lets requests in again only then.
+        self._resume_at: dict[str, datetime] = {}
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -60,24 +63,35 @@ class Dispatcher:
 
     def dispatch_once(self) -> int:
         """Claim a batch of due messages and send each; returns how many got a send attempt."""
-        if not self._senders:
+        channels = self._open_channels()
+        if not channels:
             return 0
         lease = clock.now() + self._lease
-        batch = self._claim(lease)
+        batch = self._claim(channels, lease)
         # A send may take up to the provider's timeout: start one only while half the lease is left, so a
         # slow batch never runs past its lease into a row another dispatcher has since claimed.
         start_sends_before = lease - self._lease / 2
-        for index, message in enumerate(batch):
-            if clock.now() >= start_sends_before:
-                self._release(batch[index:], lease)
-                return index
+        sent, unsent = 0, []
+        for message in batch:
+            # Under a rate limit the rest of the batch would only meet it again, each answer costing an attempt.
+            if clock.now() >= start_sends_before or message.channel not in self._open_channels():
+                unsent.append(message)
+                continue
             self._deliver(message, lease)
-        return len(batch)
+            sent += 1
+        if unsent:
+            self._release(unsent, lease)
+        return sent
 
-    def _due(self, now: datetime) -> ColumnElement[bool]:
+    def _open_channels(self) -> tuple[str, ...]:
+        """The channels whose provider takes requests now: not under a rate limit that has yet to reset."""
+        now = clock.now()
+        return tuple(channel for channel in self.channels if self._resume_at.get(channel, now) <= now)
+
+    def _due(self, channels: tuple[str, ...], now: datetime) -> ColumnElement[bool]:
         """Rows to claim: pending and due, or left in `sending` by a dispatcher whose lease ran out."""
         return and_(
-            col(OutboxMessage.channel).in_(self.channels),
+            col(OutboxMessage.channel).in_(channels),
             or_(
                 and_(
                     col(OutboxMessage.status) == PENDING,
@@ -89,37 +103,40 @@ class Dispatcher:
             ),
         )
 
-    def _claim(self, lease: datetime) -> list[OutboxMessage]:
-        """Mark a batch of due rows `sending` until `lease`, in one short transaction that no other can share."""
+    def _claim(self, channels: tuple[str, ...], lease: datetime) -> list[OutboxMessage]:
+        """Mark a batch of due rows `sending` until `lease`, in one short transaction that no other can share.
+
+        The rows come with their attachments: the sender reads them after this transaction has ended.
+        """
         now = clock.now()
         order = (col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         with db.session_scope() as session:
             if session.get_bind().dialect.name == "postgresql":
                 rows = session.exec(
                     select(OutboxMessage)
-                    .where(self._due(now))
+                    .where(self._due(channels, now))
                     .order_by(*order)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
+                    .options(selectinload(OutboxMessage.attachments))
                 ).all()
                 for row in rows:
                     row.status, row.claimed_until = SENDING, lease
                     session.add(row)
                 return list(rows)
-            return self._claim_by_conditional_update(session, now, lease, order)
+            return self._claim_by_conditional_update(session, channels, now, lease, order)
 
     def _claim_by_conditional_update(
-        self, session: Session, now: datetime, lease: datetime, order: tuple
+        self, session: Session, channels: tuple[str, ...], now: datetime, lease: datetime, order: tuple
     ) -> list[OutboxMessage]:
         """Claim on databases without SKIP LOCKED: an UPDATE per row that only matches while it is still due."""
-        candidates = session.exec(
-            select(OutboxMessage.id).where(self._due(now)).order_by(*order).limit(self._batch_size)
-        ).all()
+        due = self._due(channels, now)
+        candidates = session.exec(select(OutboxMessage.id).where(due).order_by(*order).limit(self._batch_size)).all()
         claimed = []
         for message_id in candidates:
             result = session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, self._due(now))
+                .where(col(OutboxMessage.id) == message_id, due)
                 .values(status=SENDING, claimed_until=lease)
                 .execution_options(synchronize_session=False)
             )
@@ -127,7 +144,12 @@ class Dispatcher:
                 claimed.append(message_id)
         if not claimed:
             return []
-        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(claimed)).order_by(*order)).all()
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(claimed))
+            .order_by(*order)
+            .options(selectinload(OutboxMessage.attachments))
+        ).all()
         return list(rows)
 
     def _deliver(self, message: OutboxMessage, lease: datetime) -> None:
@@ -139,7 +161,11 @@ class Dispatcher:
             logger.error("outbox message %s abandoned: refused at attempt %s: %s", message.id, attempt, error)
             self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=str(error))
         except TransientSendError as error:
-            self._retry_or_abandon(message, lease, attempt, str(error))
+            if error.retry_at is not None:
+                self._resume_at[message.channel] = error.retry_at
+                logger.warning("%s provider rate-limited: nothing more goes to it before %s", message.channel,
+                               error.retry_at)
+            self._retry_or_abandon(message, lease, attempt, str(error), not_before=error.retry_at)
         except Exception as error:  # noqa: BLE001 - a backend's bug must not leave the row stuck in `sending`
             logger.exception("outbox message %s: the %s sender failed unexpectedly", message.id, message.channel)
             self._retry_or_abandon(message, lease, attempt, repr(error))
@@ -155,13 +181,18 @@ class Dispatcher:
                 claimed_until=None,
             )
 
-    def _retry_or_abandon(self, message: OutboxMessage, lease: datetime, attempt: int, error: str) -> None:
-        """After a failure worth retrying: back to `pending` with a backoff, or abandoned after the last try."""
+    def _retry_or_abandon(
+        self, message: OutboxMessage, lease: datetime, attempt: int, error: str, not_before: datetime | None = None
+    ) -> None:
+        """After a failure worth retrying: back to `pending` with a backoff (not before `not_before`), or abandoned
+        after the last try."""
         if attempt >= self._max_attempts:
             logger.error("outbox message %s abandoned after %s attempts: %s", message.id, attempt, error)
             self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=error)
             return
         retry_at = clock.now() + retry_delay(attempt)
+        if not_before is not None:
+            retry_at = max(retry_at, not_before)
         logger.warning("outbox message %s: attempt %s failed, next at %s: %s", message.id, attempt, retry_at, error)
         self._record(
             message,
@@ -174,11 +205,14 @@ class Dispatcher:
         )
 
     def _record(self, message: OutboxMessage, lease: datetime, **values) -> None:
-        """Write an outcome, only while this dispatcher still holds the row's lease."""
+        """Write an outcome, only while this dispatcher still holds the row's lease; a sent message's files go."""
         if "last_error" in values:
             values["last_error"] = values["last_error"][:_LAST_ERROR_LENGTH]
         with db.session_scope() as session:
             result = session.exec(self._held(update(OutboxMessage), message.id, lease).values(**values))
+            if result.rowcount == 1 and values["status"] == SENT and message.attachments:
+                # Sent, the bytes have no further use; the outbox is not an archive (a bill can be rebuilt).
+                session.exec(delete(OutboxAttachment).where(col(OutboxAttachment.message_id) == message.id))
         if result.rowcount != 1:
             logger.warning(
                 "outbox message %s: lease lost before its outcome %r was recorded", message.id, values["status"]
@@ -191,7 +225,8 @@ class Dispatcher:
                 session.exec(
                     self._held(update(OutboxMessage), message.id, lease).values(status=PENDING, claimed_until=None)
                 )
-        logger.info("released %s claimed outbox messages unsent: the batch ran past half its lease", len(messages))
+        logger.info("released %s claimed outbox messages unsent: the batch ran past half its lease or met a rate limit",
+                    len(messages))
 
     @staticmethod
     def _held(statement, message_id: int, lease: datetime):

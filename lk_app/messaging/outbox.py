@@ -1,14 +1,24 @@
 """Writing messages to the outbox in the caller's transaction, and reading it back for the demo page."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from lk_app.messaging.templates import render
-from lk_app.models import OutboxMessage
+from lk_app.models import OutboxAttachment, OutboxMessage
 
 EMAIL = "email"
 SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with an e-mail."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -25,13 +35,24 @@ class OutboxView:
     created_at: str
 
 
-def queue_email(*, session: Session, to: str, template: str, **context: object) -> OutboxMessage:
+def queue_email(
+    *,
+    session: Session,
+    to: str,
+    template: str,
+    headers: Mapping[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
+    **context: object,
+) -> OutboxMessage:
     """Render a template for `to` and add it to the outbox; the caller's commit sends it, a rollback drops it."""
     if not to:
         raise ValueError("an e-mail needs a recipient")
     rendered = render(template, **context)
     message = OutboxMessage(
-        channel=EMAIL, recipient=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html
+        channel=EMAIL, recipient=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+        headers=dict(headers) if headers else None,
+        attachments=[OutboxAttachment(filename=a.filename, content_type=a.content_type, content=a.content)
+                     for a in attachments],
     )
     session.add(message)
     return message

@@ -43,6 +43,7 @@ _DERIVED: dict[str, Callable[[Mapping[str, object]], dict[str, object]]] = {
     "confirm_registration": _link_lifetime,
     "reset_password": _link_lifetime,
     "confirm_new_email": _link_lifetime,
+    "confirm_ebill_email": _link_lifetime,
 }
 
 

@@ -4,8 +4,9 @@ from sqlmodel import SQLModel
 
 from lk_app.models.auth import AuthSession, LimitEvent, LoginGrant, OneTimeToken, SmsCode
 from lk_app.models.billing import BillingAccount, Charge, Payment
+from lk_app.models.ebills import EbillSubscription, SentBill
 from lk_app.models.meters import Meter, MeterReading
-from lk_app.models.outbox import OutboxMessage
+from lk_app.models.outbox import OutboxAttachment, OutboxMessage
 from lk_app.models.support import AuditEntry, FeedbackTicket, TicketReply
 from lk_app.models.users import OPERATOR, AccountLink, LkUser
 
@@ -18,6 +19,7 @@ __all__ = [
     "AuthSession",
     "BillingAccount",
     "Charge",
+    "EbillSubscription",
     "FeedbackTicket",
     "LimitEvent",
     "LkUser",
@@ -25,8 +27,10 @@ __all__ = [
     "Meter",
     "MeterReading",
     "OneTimeToken",
+    "OutboxAttachment",
     "OutboxMessage",
     "Payment",
+    "SentBill",
     "SmsCode",
     "TicketReply",
     "metadata",

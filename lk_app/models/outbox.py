@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text
-from sqlmodel import Column, Field, SQLModel
+from sqlalchemy import JSON, Index, LargeBinary, Text
+from sqlmodel import Column, Field, Relationship, SQLModel
 
 from lk_app.clock import now
 
@@ -28,3 +28,17 @@ class OutboxMessage(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=now, index=True)
     sent_at: datetime | None = None
+    headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # e.g. List-Unsubscribe
+    attachments: list["OutboxAttachment"] = Relationship()
+
+
+class OutboxAttachment(SQLModel, table=True):
+    """A file that goes with an outbox message; its bytes are dropped once the message is sent."""
+
+    __tablename__ = "outbox_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="outbox_message.id", index=True, ondelete="CASCADE")
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

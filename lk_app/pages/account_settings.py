@@ -1,14 +1,17 @@
-"""The billing-account section of `/settings`: the LK's accounts, removing one, and the dialog that adds one."""
+"""The billing-account section of `/settings`: the LK's accounts with their bill by e-mail, removing one, and the
+dialog that adds one."""
 
 import reflex as rx
 
-from lk_app.components.forms import field, form
+from lk_app.components.forms import checkbox, field, form
 from lk_app.components.layout import alert
 from lk_app.state.accounts import AMOUNT_FIELD, NUMBER_FIELD, LinkedAccountRow
 from lk_app.state.accounts import AccountsState as S
 
 ADD_BUTTON = "Добавить лицевой счёт"
 LIST_LABEL = "Лицевые счета"
+EBILL_LABEL = "Получать счёт на e-mail"
+EBILL_EMAIL_LABEL = "E-mail для счетов"
 
 
 def add_account_dialog() -> rx.Component:
@@ -54,6 +57,43 @@ def add_account_button() -> rx.Component:
     return rx.button(ADD_BUTTON, size="3", width="100%", on_click=S.open_dialog)
 
 
+def _ebill_status(account: LinkedAccountRow) -> rx.Component:
+    return rx.cond(
+        account.ebill_on,
+        rx.cond(
+            account.ebill_confirmed,
+            rx.text("Счета приходят на ", account.ebill_email, ".", size="2", color_scheme="gray"),
+            rx.text("Адрес ", account.ebill_email, " ещё не подтверждён: откройте ссылку из письма, и счета начнут "
+                    "приходить.", size="2", color_scheme="orange"),
+        ),
+        rx.fragment(),
+    )
+
+
+def _ebill_form(account: LinkedAccountRow) -> rx.Component:
+    """The account's bill by e-mail: the switch, the address (the LK's e-mail until another is saved), «Сохранить»."""
+    return form(
+        rx.vstack(
+            rx.el.input(type="hidden", name="account", value=account.number),
+            checkbox(EBILL_LABEL, "ebill_on", rx.Var.create(""), input_id="ebill_on_" + account.number,
+                     default_checked=account.ebill_on),
+            field(EBILL_EMAIL_LABEL, "ebill_email", account.ebill_error, type="email", autocomplete="email",
+                  input_id="ebill_email_" + account.number, default_value=account.ebill_email),
+            _ebill_status(account),
+            rx.cond(account.ebill_notice != "", rx.text(account.ebill_notice, size="2", role="status", color_scheme="green"),
+                    rx.fragment()),
+            rx.button("Сохранить", type="submit", variant="outline", aria_label="Сохранить счёт на e-mail по счёту "
+                      + account.number),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=S.save_ebill,
+        # The inputs keep what was typed (a refusal loses nothing) but start afresh whenever the saved setting
+        # changes, also when a page opens on the state of an earlier visit and then loads the current one.
+        key="ebill_" + account.number + rx.cond(account.ebill_on, "_on_", "_off_") + account.ebill_email,
+    )
+
+
 def _account_row(account: LinkedAccountRow) -> rx.Component:
     return rx.el.li(
         rx.flex(
@@ -74,7 +114,8 @@ def _account_row(account: LinkedAccountRow) -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        style={"padding": "8px 0", "borderBottom": "1px solid var(--gray-4)"},
+        rx.box(_ebill_form(account), padding_top="8px"),
+        style={"padding": "8px 0 12px", "borderBottom": "1px solid var(--gray-4)"},
     )
 
 

@@ -1,4 +1,4 @@
-"""`/cabinet`: the customer's home, the chosen account at a glance."""
+"""`/cabinet`: the customer's home, the chosen account at a glance, and its bills as PDF."""
 
 import reflex as rx
 
@@ -6,6 +6,7 @@ from lk_app.components.forms import checkbox, form, submit
 from lk_app.components.layout import alert, customer_menu, labelled_row, page
 from lk_app.pages.account_settings import add_account_button, add_account_dialog
 from lk_app.state.accounts import AccountsState
+from lk_app.state.cabinet import BillRow
 from lk_app.state.cabinet import CabinetState as S
 from lk_app.state.readings import ReadingsState as R
 
@@ -43,6 +44,7 @@ def _account_card() -> rx.Component:
         ),
         _history_section(),
         _breakdown_section(),
+        _bills(),
         _readings_section(),
         spacing="3",
         width="100%",
@@ -194,6 +196,33 @@ def _readings_section() -> rx.Component:
         ),
         spacing="3",
         width="100%",
+    )
+
+
+def _bill_row(bill: BillRow) -> rx.Component:
+    # A plain link: the PDF comes from the backend, which may be another origin than the page's router knows.
+    return rx.table.row(
+        rx.table.cell(bill.title),
+        rx.table.cell(bill.charged),
+        rx.table.cell(rx.el.a("PDF", href=bill.href, aria_label="Скачать счёт за " + bill.title,
+                              style={"color": "var(--accent-11)", "textDecoration": "underline"})),
+    )
+
+
+def _bills() -> rx.Component:
+    return rx.fragment(
+        rx.heading("Счета", as_="h2", size="4"),
+        rx.cond(
+            S.bills.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(rx.table.column_header_cell("Месяц"),
+                                             rx.table.column_header_cell("Начислено"),
+                                             rx.table.column_header_cell("Счёт"))),
+                rx.table.body(rx.foreach(S.bills, _bill_row)),
+                width="100%",
+            ),
+            rx.text("Счетов пока нет.", color_scheme="gray"),
+        ),
     )
 
 

@@ -9,9 +9,12 @@ TITLE = "Подтверждение регистрации"
 
 
 def _new_link() -> rx.Component:
-    return rx.cond(
-        S.new_email,
-        rx.vstack(rx.text("Запросите смену e-mail ещё раз в «Настройках»."), rx.link("Войти", href="/"), width="100%"),
+    return rx.match(
+        S.kind,
+        ("new_email", rx.vstack(rx.text("Запросите смену e-mail ещё раз в «Настройках»."), rx.link("Войти", href="/"),
+                                width="100%")),
+        ("ebill", rx.vstack(rx.text("Сохраните адрес для счетов ещё раз в «Настройках» — придёт новая ссылка."),
+                            rx.link("Войти", href="/"), width="100%")),
         _new_registration_link(),
     )
 
@@ -36,7 +39,10 @@ def confirm_page() -> rx.Component:
             (
                 "valid",
                 rx.vstack(
-                    rx.text(rx.cond(S.new_email, "Чтобы получать письма на новый адрес, нажмите «Подтвердить».", "Чтобы завершить регистрацию, нажмите «Подтвердить».")),
+                    rx.text(rx.match(S.kind,
+                                     ("new_email", "Чтобы получать письма на новый адрес, нажмите «Подтвердить»."),
+                                     ("ebill", "Чтобы получать счета на этот адрес, нажмите «Подтвердить»."),
+                                     "Чтобы завершить регистрацию, нажмите «Подтвердить».")),
                     rx.button("Подтвердить", on_click=S.confirm, size="3", width="100%", loading=S.busy),
                     spacing="3",
                     width="100%",
@@ -45,7 +51,8 @@ def confirm_page() -> rx.Component:
             (
                 "confirmed",
                 rx.vstack(
-                    alert(rx.cond(S.new_email, "Новый e-mail подтверждён", "Регистрация подтверждена"), color="green"),
+                    alert(rx.match(S.kind, ("new_email", "Новый e-mail подтверждён"),
+                                   ("ebill", "Адрес для счетов подтверждён"), "Регистрация подтверждена"), color="green"),
                     rx.link(rx.button("Войти", size="3", width="100%"), href="/", width="100%"),
                     spacing="3",
                     width="100%",

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 from lk_app.billing.normalize import normalize_account_number
+from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
@@ -24,13 +25,6 @@ _AMOUNT = re.compile(_RUBLES + r"[.,]\d{2}")
 _AMOUNT_WITHOUT_KOPECKS = re.compile(_RUBLES + r"(?:[.,]\d?)?")
 # Classes of PostgreSQL advisory locks; a transaction takes at most one of each, in this order, so none waits in a circle.
 _LOCK_USER, _LOCK_ACCOUNT, _LOCK_EMAIL = 5101, 5102, 5103
-
-
-def rubles(kopecks: int) -> str:
-    """Money as Russians write it: «1 234,56 ₽»."""
-    sign = "−" if kopecks < 0 else ""
-    whole, kop = divmod(abs(kopecks), 100)
-    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{kop:02d}\u00a0₽"
 
 
 @dataclass(frozen=True)

@@ -61,13 +61,19 @@ def ping(*, session: Session) -> None:
     session.exec(text("SELECT 1"))
 
 
-def migrate(url: str | None = None) -> None:
-    """Bring the database up to the newest Alembic revision."""
-    from alembic import command
+def alembic_config(url: str | None = None):
+    """The Alembic configuration of this project for a database URL (the configured one by default)."""
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     config.set_main_option("sqlalchemy.url", url or get_settings().db_url)
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    return config
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database up to the newest Alembic revision."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")

@@ -1,4 +1,4 @@
-"""Single-use e-mail link tokens: registration confirmation, password reset, a new e-mail address."""
+"""Single-use e-mail link tokens: registration confirmation, password reset, a new e-mail address, a bill address."""
 
 import enum
 from dataclasses import dataclass
@@ -33,10 +33,16 @@ class LinkCheck:
     token: OneTimeToken | None = None
 
 
-def issue_link_token(user_id: int, purpose: str, email: str, ttl: timedelta, *, session: Session) -> str:
-    """A new 256-bit token for the user; every older unused token of that purpose dies."""
+def issue_link_token(
+    user_id: int, purpose: str, email: str, ttl: timedelta, *, per_address: bool = False, session: Session
+) -> str:
+    """A new 256-bit token for the user; every older unused token of that purpose dies.
+
+    With `per_address` only the older tokens for the same address die: an LK may be confirming several addresses
+    for its bills at once.
+    """
     moment = now()
-    revoke_link_tokens(user_id, purpose, session=session)
+    revoke_link_tokens(user_id, purpose, email=email if per_address else None, session=session)
     token = new_secret(256)
     session.add(
         OneTimeToken(
@@ -54,18 +60,17 @@ def mail_link(user: LkUser, purpose: str, to: str, *, ttl_hours: int, page: str,
     queue_email(session=session, to=to, template=template, link=link, login=user.login, ttl_hours=ttl_hours)
 
 
-def revoke_link_tokens(user_id: int, purpose: str, *, session: Session) -> None:
-    """Kill every unused token of the user for that purpose."""
-    session.exec(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user_id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now())
+def revoke_link_tokens(user_id: int, purpose: str, *, email: str | None = None, session: Session) -> None:
+    """Kill every unused token of the user for that purpose (for that address only, when one is given)."""
+    statement = update(OneTimeToken).where(
+        OneTimeToken.user_id == user_id,
+        OneTimeToken.purpose == purpose,
+        OneTimeToken.used_at.is_(None),
+        OneTimeToken.revoked_at.is_(None),
     )
+    if email is not None:
+        statement = statement.where(OneTimeToken.email == email)
+    session.exec(statement.values(revoked_at=now()))
 
 
 def check_link_token(token: str, purpose: str, *, session: Session) -> LinkCheck:

@@ -36,6 +36,7 @@ RECOVERY_PER_IP = Limit("recovery_ip", 30, timedelta(hours=1))
 # Every ticket mails the support address: anyone may write, nobody may flood it.
 FEEDBACK_PER_IP = Limit("feedback_ip", 10, timedelta(hours=1))
 FEEDBACK_PER_CONTACT = Limit("feedback_contact", 3, timedelta(hours=1))
+EBILL_CONFIRMATION_PER_USER = Limit("ebill_confirm_user", 5, timedelta(hours=1))
 
 
 def record(limit: Limit, subject: str, *, session: Session) -> None:

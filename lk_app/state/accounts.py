@@ -1,4 +1,4 @@
-"""The LK's billing accounts in /settings and the «Добавить лицевой счёт» dialog (on /settings and /cabinet)."""
+"""The LK's billing accounts in /settings with each one's bill by e-mail, and the «Добавить лицевой счёт» dialog."""
 
 import asyncio
 import dataclasses
@@ -8,6 +8,7 @@ import reflex as rx
 
 from lk_app.services import db
 from lk_app.services.accounts import AddOutcome, Refusal, Removal, add_account, linked_accounts, remove_account
+from lk_app.services.ebills import SaveOutcome, save_subscription, subscriptions_of
 from lk_app.services.registration import ACCOUNT_NUMBER_FORMAT
 from lk_app.settings import get_settings
 from lk_app.state.cabinet import CabinetState
@@ -26,6 +27,17 @@ REFUSALS = {
     Refusal.MISMATCH: (AMOUNT_FIELD, "Платёж на эту сумму за последние 3 месяца не найден. Проверьте номер счёта и сумму."),
     Refusal.CAP_REACHED: ("", "К одному e-mail можно привязать не более {cap} лицевых счетов. Удалите ненужный счёт, чтобы добавить новый."),
     Refusal.LIMITED: ("", "Слишком много неверных попыток. Попробуйте снова через {wait} или позвоните в контакт-центр."),
+}
+# Whether each outcome of «Сохранить» under an account is a notice (True) or a refusal by the address field, and its words.
+EBILL_OUTCOMES = {
+    SaveOutcome.SUBSCRIBED: (True, "Счета по лицевому счёту {number} будут приходить на {email}."),
+    SaveOutcome.LINK_SENT: (True, "На {email} отправлена ссылка. Счета начнут приходить после того, как вы подтвердите "
+                                  "адрес."),
+    SaveOutcome.UNSUBSCRIBED: (True, "Счета по лицевому счёту {number} больше не будут приходить на e-mail."),
+    SaveOutcome.EMAIL_MISSING: (False, "Укажите e-mail, на который присылать счета."),
+    SaveOutcome.EMAIL_FORMAT: (False, "Укажите e-mail в виде name@example.ru."),
+    SaveOutcome.LIMITED: (False, "Слишком много писем с подтверждением за час. Попробуйте позже."),
+    SaveOutcome.NOT_LINKED: (False, "Этого лицевого счёта нет в вашем Личном кабинете."),
 }
 REMOVALS = {
     Removal.REMOVED: "Лицевой счёт {number} удалён из Личного кабинета.",
@@ -48,11 +60,16 @@ def refusal_messages(outcome: AddOutcome) -> dict[str, str]:
 
 @dataclasses.dataclass
 class LinkedAccountRow:
-    """An account in the settings list."""
+    """An account in the settings list, with its bill by e-mail and what its last «Сохранить» came to."""
 
     number: str = ""
     address: str = ""
     primary: bool = False
+    ebill_on: bool = False
+    ebill_email: str = ""
+    ebill_confirmed: bool = False
+    ebill_notice: str = ""
+    ebill_error: str = ""
 
 
 class AccountsState(rx.State):
@@ -162,6 +179,37 @@ class AccountsState(rx.State):
         await (await self.get_state(CabinetState))._refresh(user.user_id)
         return None
 
+    @rx.event
+    async def save_ebill(self, form_data: dict):
+        """«Сохранить» under an account: its bill by e-mail on or off, at the address in the field."""
+        user = await (await self.get_state(SessionState))._current_user()
+        if user is None:
+            return rx.redirect("/")
+        number = str(form_data.get("account", ""))[:20]
+        wanted = bool(form_data.get("ebill_on"))
+        email = str(form_data.get("ebill_email", "")).strip()[:254]
+        outcome, address = await asyncio.to_thread(db.run, save_subscription, user.user_id, number, wanted, email)
+        await self._refresh(user.user_id)
+        is_notice, words = EBILL_OUTCOMES[outcome]
+        message = words.format(number=number, email=address)
+        notice, error = (message, "") if is_notice else ("", message)
+        self.accounts = [
+            dataclasses.replace(row, ebill_notice=notice, ebill_error=error) if row.number == number else row
+            for row in self.accounts
+        ]
+        if outcome is SaveOutcome.NOT_LINKED:
+            self.list_error = message
+        return None
+
     async def _refresh(self, user_id: int) -> None:
-        rows = await asyncio.to_thread(db.run, linked_accounts, user_id)
-        self.accounts = [LinkedAccountRow(row.number, row.address, row.primary) for row in rows]
+        rows, ebills = await asyncio.to_thread(db.run, _accounts_with_ebills, user_id)
+        self.accounts = [
+            LinkedAccountRow(row.number, row.address, row.primary, ebills[row.number].active, ebills[row.number].email,
+                             ebills[row.number].confirmed)
+            for row in rows
+        ]
+
+
+def _accounts_with_ebills(user_id: int, *, session):
+    """The LK's accounts and their e-bill settings, read in one transaction so that both name the same accounts."""
+    return linked_accounts(user_id, session=session), subscriptions_of(user_id, session=session)

@@ -1,4 +1,4 @@
-"""The customer's home: the linked accounts and the chosen account's card."""
+"""The customer's home: the linked accounts, the chosen account's card and its bills."""
 
 import asyncio
 import dataclasses
@@ -8,9 +8,10 @@ import reflex as rx
 from lk_app.models import OPERATOR
 from lk_app.services import db
 from lk_app.services.accounts import account_card, cabinet_accounts, choose_account
+from lk_app.services.ebills import account_bills
 from lk_app.services.history import account_history
 from lk_app.state.readings import ReadingsState
-from lk_app.state.session import SessionState
+from lk_app.state.session import SessionState, backend_url
 
 
 @dataclasses.dataclass
@@ -41,6 +42,15 @@ class BreakdownRow:
     amount: str = ""
 
 
+@dataclasses.dataclass
+class BillRow:
+    """A month's bill and where its PDF is downloaded (a backend route, authorised by the session cookie)."""
+
+    title: str = ""
+    charged: str = ""
+    href: str = ""
+
+
 class CabinetState(rx.State):
     """What the cabinet shows; filled from the session on every load, never from the browser."""
 
@@ -59,6 +69,7 @@ class CabinetState(rx.State):
     breakdown_month: str = ""
     breakdown: list[BreakdownRow] = []
     breakdown_total: str = ""
+    bills: list[BillRow] = []
     loaded: bool = False
 
     @rx.event
@@ -100,11 +111,13 @@ class CabinetState(rx.State):
         card = await asyncio.to_thread(db.run, account_card, user_id, number) if number else None
         if card is None:
             self.number = self.holder = self.address = self.balance = self.balance_note = ""
-            self.payments = []
+            self.payments, self.bills = [], []
             return
         self.number, self.holder, self.address = card.number, card.holder, card.address
         self.balance, self.balance_note = card.balance, card.balance_note
         self.payments = [PaymentRow(p.paid_on, p.amount) for p in card.payments]
+        bills = await asyncio.to_thread(db.run, account_bills, user_id, number)
+        self.bills = [BillRow(b.title, b.charged, backend_url(f"/bills/{b.period}/{number}.pdf")) for b in bills]
 
     async def _show_history(self, user_id: int, number: str) -> None:
         """The amount to pay, the months and the breakdown of the account (cleared for none)."""

@@ -1,21 +1,27 @@
-"""The e-mail link page (registration or a new address): confirms only when the customer presses «Подтвердить»."""
+"""The e-mail link page (registration, a new address, a bill address): confirms only on «Подтвердить»."""
 
 import asyncio
 
 import reflex as rx
 
 from lk_app.services import db
+from lk_app.services.ebills import CONFIRM_EBILL_EMAIL, confirm_ebill_address
 from lk_app.services.email_links import CONFIRM_REGISTRATION, LinkState, find_link_token
 from lk_app.services.profile import CONFIRM_NEW_EMAIL, confirm_new_email
 from lk_app.services.registration import confirm_registration, resend_confirmation, user_of_link
 from lk_app.state.session import SessionState
 
 
+# What each kind of link confirms, by the purpose of its token.
+KINDS = {CONFIRM_REGISTRATION: "registration", CONFIRM_NEW_EMAIL: "new_email", CONFIRM_EBILL_EMAIL: "ebill"}
+CONFIRMERS = {"registration": confirm_registration, "new_email": confirm_new_email, "ebill": confirm_ebill_address}
+
+
 class ConfirmState(rx.State):
     """What the link turned out to be: valid, done, used, expired or unknown."""
 
     status: str = "checking"  # checking | valid | confirmed | used | expired | unknown
-    new_email: bool = False  # the link confirms a changed address, not a registration
+    kind: str = "registration"  # registration | new_email (a changed LK address) | ebill (an address for bills)
     notice: str = ""
     busy: bool = False
 
@@ -26,8 +32,8 @@ class ConfirmState(rx.State):
     async def inspect(self):
         """On load: look at the token without using it (mail scanners open links too)."""
         self.notice = ""
-        verdict = await asyncio.to_thread(db.run, find_link_token, self._token(), (CONFIRM_REGISTRATION, CONFIRM_NEW_EMAIL))
-        self.new_email = verdict.token is not None and verdict.token.purpose == CONFIRM_NEW_EMAIL
+        verdict = await asyncio.to_thread(db.run, find_link_token, self._token(), tuple(KINDS))
+        self.kind = KINDS[verdict.token.purpose] if verdict.token is not None else "registration"
         self.status = verdict.state.value
 
     @rx.event
@@ -35,7 +41,7 @@ class ConfirmState(rx.State):
         """The press of «Подтвердить»: spend the token and confirm the e-mail."""
         self.busy = True
         yield
-        state = await asyncio.to_thread(db.run, confirm_new_email if self.new_email else confirm_registration, self._token())
+        state = await asyncio.to_thread(db.run, CONFIRMERS[self.kind], self._token())
         self.busy = False
         self.status = "confirmed" if state is LinkState.VALID else state.value
 

@@ -12,12 +12,17 @@ from lk_app.services import db
 from lk_app.services.sessions import SESSION_COOKIE, SessionUser, resolve_session, revoke_session
 
 
-def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
-    """Send the browser to a backend route (the cookie routes), in the same tab."""
+def backend_url(path: str, **params: str) -> str:
+    """Where the browser reaches a backend route (the cookie routes, bill PDFs)."""
     url = rx.config.get_config().api_url.rstrip("/") + path
     if params:
         url += "?" + urlencode(params)
-    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+    return url
+
+
+def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
+    """Send the browser to a backend route (the cookie routes), in the same tab."""
+    return rx.call_script(f"window.location.assign({json.dumps(backend_url(path, **params))})")
 
 
 class SessionState(rx.State):

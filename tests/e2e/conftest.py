@@ -85,6 +85,8 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
 
         get_config().deploy_url = url
         os.environ["LK_PUBLIC_URL"] = url
+        # Page and backend answer on two ports here: mails link to the backend's routes (one-click unsubscribe) there.
+        os.environ["LK_API_URL"] = get_config().api_url
         # The port is known only now; in production LK_PUBLIC_URL names the one origin up front.
         harness.app_instance.sio.eio.cors_allowed_origins = [url]
         get_settings.cache_clear()

@@ -29,7 +29,7 @@ class RecordedRequest:
 class Fault:
     """What to do to the next send request instead of, or besides, handling it."""
 
-    kind: str  # "status", "hang", "reset" or one of a fake's own, like SMS Aero's "no money"
+    kind: str  # "status", "hang", "reset" or one of a fake's own, like SMS Aero's "no money" or SendGrid's "rate limit"
     status: int = 0
     seconds: float = 0.0
 
@@ -37,9 +37,13 @@ class Fault:
 class FakeProvider(Generic[M]):
     """A real HTTP server in a background thread, recording requests and the messages of type M they send."""
 
-    def __init__(self, handler: type["ProviderHandler"], name: str, taken: str) -> None:
+    def __init__(self, handler: type["ProviderHandler"], name: str, taken: str, keep: bool = True) -> None:
         self.received: list[M] = []
         self.requests: list[RecordedRequest] = []
+        # Without `keep` (benchmarks) only the counts grow: a hundred thousand bills would not fit in memory.
+        self.keep = keep
+        self.received_count = 0
+        self.request_count = 0
         self._handler = handler
         self._name = name
         self._taken = taken
@@ -109,9 +113,12 @@ class FakeProvider(Generic[M]):
 
     def _record(self, request: RecordedRequest, message: M | None = None) -> None:
         with self._changed:
-            self.requests.append(request)
-            if message is not None:
-                self.received.append(message)
+            self.request_count += 1
+            self.received_count += message is not None
+            if self.keep:
+                self.requests.append(request)
+                if message is not None:
+                    self.received.append(message)
             self._changed.notify_all()
 
 

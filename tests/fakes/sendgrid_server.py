@@ -1,22 +1,36 @@
 """A fake SendGrid v3 API on 127.0.0.1 that checks requests as the real one does, with injectable faults."""
 
+import base64
+import binascii
 import json
+import math
 import re
 import secrets
+import time
 
 from tests.fakes.provider import Fault, FakeProvider, ProviderHandler, RecordedRequest
 
 MAIL_SEND_PATH = "/v3/mail/send"
+RATE_LIMIT = 600  # what the fake's X-RateLimit-Limit says; it limits only when told to
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"https?://[^\s<>\"«»]+")
+# Headers SendGrid sets itself and refuses in the `headers` object of a request.
+RESERVED_HEADERS = frozenset({
+    "x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type", "content-transfer-encoding", "to", "from",
+    "subject", "reply-to", "cc", "bcc",
+})
 
 
 class FakeSendGrid(FakeProvider[dict]):
     """A real HTTP server in a background thread; use it as a context manager (`with FakeSendGrid(...) as sg`)."""
 
-    def __init__(self, api_key: str = "SG.test-key") -> None:
-        super().__init__(_Handler, "SendGrid", taken="accepted")
+    def __init__(self, api_key: str = "SG.test-key", keep: bool = True) -> None:
+        super().__init__(_Handler, "SendGrid", taken="accepted", keep=keep)
         self.api_key = api_key
+
+    def rate_limit_next(self, seconds: float, count: int = 1) -> None:
+        """Answer the next `count` sends 429 with an X-RateLimit-Reset `seconds` from now, as the real API does."""
+        self._add_faults(Fault("rate limit", status=429, seconds=seconds), count)
 
     @property
     def url(self) -> str:
@@ -40,16 +54,22 @@ class _Handler(ProviderHandler):
 
     def _handle(self, path: str, body: bytes, fault: Fault | None) -> None:
         fake = self.server.fake
-        if fault is not None and fault.kind != "status":
+        if fault is not None and fault.kind in ("hang", "reset"):
             self._drop(path, body, fault)
             return
-        if fault is not None:
+        headers = {}
+        if fault is not None and fault.kind == "rate limit":
+            status, errors, mail = 429, [_error("too many requests")], None
+            headers = {"X-RateLimit-Limit": str(RATE_LIMIT), "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset": str(math.ceil(time.time() + fault.seconds))}
+        elif fault is not None:
             status, errors, mail = fault.status, [_error(f"injected failure {fault.status}")], None
         else:
             status, errors, mail = self._check(path, body)
         message_id = secrets.token_urlsafe(16)[:22] if status == 202 else None
-        fake._record(RecordedRequest(self.command, path, dict(self.headers), body, status, message_id), mail)
-        self._answer(status, errors, message_id)
+        fake._record(RecordedRequest(self.command, path, dict(self.headers), body if fake.keep else b"", status,
+                                     message_id), mail)
+        self._answer(status, errors, message_id, headers)
 
     def _check(self, path: str, body: bytes) -> tuple[int, list[dict], dict | None]:
         """The status, errors and accepted mail for a request, checked in the order SendGrid checks."""
@@ -73,9 +93,11 @@ class _Handler(ProviderHandler):
         errors = _mail_errors(mail)
         return (400, errors, None) if errors else (202, [], mail)
 
-    def _answer(self, status: int, errors: list[dict], message_id: str | None) -> None:
+    def _answer(self, status: int, errors: list[dict], message_id: str | None, headers: dict[str, str]) -> None:
         payload = json.dumps({"errors": errors}).encode("utf-8") if errors else b""
         self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
         if message_id:
             self.send_header("X-Message-Id", message_id)
         if payload:
@@ -130,6 +152,56 @@ def _mail_errors(mail: dict) -> list[dict]:
             "subject",
         ))
     errors.extend(_content_errors(mail.get("content"), templated))
+    errors.extend(_header_errors(mail.get("headers")))
+    errors.extend(_attachment_errors(mail.get("attachments")))
+    return errors
+
+
+def _header_errors(headers: object) -> list[dict]:
+    """Custom headers: string names and values, none of the ones SendGrid writes itself."""
+    if headers is None:
+        return []
+    if not isinstance(headers, dict):
+        return [_error("Invalid type. Expected: object, given: " + type(headers).__name__ + ".", "headers")]
+    errors = []
+    for name, value in headers.items():
+        if name.lower() in RESERVED_HEADERS:
+            errors.append(_error(f"The header {name} is reserved and cannot be set in the headers parameter.",
+                                 "headers"))
+        elif not isinstance(value, str) or "\r" in value or "\n" in value:
+            errors.append(_error(f"The value of the header {name} must be a single-line string.", f"headers.{name}"))
+    return errors
+
+
+def _attachment_errors(attachments: object) -> list[dict]:
+    """Attachments: base64 content and a filename each; a type without `;` or line breaks; a known disposition."""
+    if attachments is None:
+        return []
+    if not isinstance(attachments, list):
+        return [_error("Invalid type. Expected: array, given: " + type(attachments).__name__ + ".", "attachments")]
+    errors = []
+    for a, attachment in enumerate(attachments):
+        attachment = attachment if isinstance(attachment, dict) else {}
+        content = attachment.get("content")
+        if not isinstance(content, str) or not content:
+            errors.append(_error("The attachment content is required.", f"attachments.{a}.content"))
+        else:
+            try:
+                base64.b64decode(content, validate=True)
+            except binascii.Error:
+                errors.append(_error("The attachment content must be base64 encoded.", f"attachments.{a}.content"))
+        if not isinstance(attachment.get("filename"), str) or not attachment["filename"]:
+            errors.append(_error("The attachment filename parameter is required.", f"attachments.{a}.filename"))
+        content_type = attachment.get("type", "")
+        if not isinstance(content_type, str) or any(mark in content_type for mark in (";", "\r", "\n")):
+            errors.append(_error("The attachment type cannot contain ';', or CRLF characters.", f"attachments.{a}.type"))
+        disposition = attachment.get("disposition", "attachment")
+        if disposition not in ("inline", "attachment"):
+            errors.append(_error("The disposition of your attachment can be either 'inline' or 'attachment'.",
+                                 f"attachments.{a}.disposition"))
+        elif disposition == "inline" and not attachment.get("content_id"):
+            errors.append(_error("The content_id parameter is required if your attachment is inline.",
+                                 f"attachments.{a}.content_id"))
     return errors
 
 
@@ -176,6 +248,11 @@ def text_of(mail: dict) -> str:
 def html_of(mail: dict) -> str:
     """The text/html part of an accepted mail."""
     return next((block["value"] for block in mail.get("content", []) if block.get("type") == "text/html"), "")
+
+
+def attachments_of(mail: dict) -> list[tuple[str, str, bytes]]:
+    """The (filename, type, decoded content) of each attachment of an accepted mail."""
+    return [(a["filename"], a.get("type", ""), base64.b64decode(a["content"])) for a in mail.get("attachments", [])]
 
 
 def links_in(mail: dict) -> list[str]:

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from lk_app.billing.normalize import surname_key
-from lk_app.models import AccountLink, BillingAccount, LkUser, Payment
+from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
 from lk_app.services.registration import RegistrationForm
 
 GOOD_PASSWORD = "Зелёный-чай-7"
@@ -28,6 +28,14 @@ def billing_account(session: Session, number: str = "100200300", surname: "str" 
 def payment(session: Session, account: BillingAccount, paid_on, amount_kop: int) -> None:
     """A payment on the account."""
     session.add(Payment(account_id=account.id, paid_on=paid_on, amount_kop=amount_kop))
+    session.flush()
+
+
+def charge(session: Session, account: BillingAccount, period: str, kwh: float, amount_kop: int, *, zone: str = "",
+           tariff_kop: int | None = 650) -> None:
+    """A monthly charge of the account, as the import would make it."""
+    session.add(Charge(account_id=account.id, period=period, zone=zone, kwh=kwh, amount_kop=amount_kop,
+                       tariff_kop=tariff_kop))
     session.flush()
 
 

@@ -334,3 +334,29 @@ def test_logs_name_rows_but_never_carry_bodies_or_links(clean_db, sendgrid_api, 
         dispatcher.dispatch_once()
     assert "abandoned" in caplog.text
     assert "secret-anna" not in caplog.text and "Здравствуйте" not in caplog.text
+
+
+def test_a_rate_limit_holds_every_send_until_its_reset_and_hands_the_batch_back(clean_db, sendgrid_api):
+    ids = _queue("a@example.ru", "b@example.ru", "c@example.ru")
+    dispatcher = _dispatcher(sendgrid_api)
+    sendgrid_api.rate_limit_next(seconds=120)
+    assert dispatcher.dispatch_once() == 1  # the first send met the limit; the other two were not tried
+    first, *rest = (_row(message_id) for message_id in ids)
+    assert (first.status, first.attempts) == ("pending", 1) and "429" in first.last_error
+    # Not before the reset, although the backoff after a first failure is only 2.5–7.5 s.
+    assert first.next_attempt_at >= clock.now() + timedelta(seconds=118)
+    assert [(row.status, row.attempts, row.claimed_until) for row in rest] == [("pending", 0, None)] * 2
+    assert dispatcher.dispatch_once() == 0  # the provider said when: nothing goes before then
+    assert len(sendgrid_api.requests) == 1
+    clock.move(timedelta(seconds=121))
+    while dispatcher.dispatch_once():
+        pass
+    assert {_row(message_id).status for message_id in ids} == {"sent"}
+    assert [request.status for request in sendgrid_api.requests] == [429, 202, 202, 202]
+
+
+def test_a_rate_limit_without_a_reset_falls_back_to_the_backoff(clean_db, sendgrid_api):
+    [message_id] = _queue("anna@example.ru")
+    sendgrid_api.fail_next(429)
+    assert _dispatcher(sendgrid_api).dispatch_once() == 1
+    assert _row(message_id).next_attempt_at - clock.now() <= timedelta(seconds=7.5)

@@ -4,12 +4,12 @@ import asyncio
 
 import httpx
 
-from lk_app.routes import auth_routes
+from lk_app.routes import backend_routes
 
 
 def _get_health() -> httpx.Response:
     async def ask():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=auth_routes), base_url="http://lk") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=backend_routes), base_url="http://lk") as client:
             return await client.get("/health")
 
     return asyncio.run(ask())

@@ -5,12 +5,13 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from lk_app.messaging.senders import PermanentSendError, SendGridSender, TransientSendError, senders_from_settings
-from lk_app.models import OutboxMessage
-from tests.fakes.sendgrid_server import MAIL_SEND_PATH, FakeSendGrid, html_of, links_in, text_of
+from lk_app.models import OutboxAttachment, OutboxMessage
+from tests.fakes.sendgrid_server import MAIL_SEND_PATH, FakeSendGrid, attachments_of, html_of, links_in, text_of
 
 KEY = "SG.unit-test-key"
 TIMEOUT = 0.5
@@ -166,3 +167,57 @@ def test_senders_from_settings_configures_email_only_with_a_key(settings, monkey
     configured = senders_from_settings(settings(LK_SENDGRID_API_KEY=KEY))
     assert list(configured) == ["email"]
     assert isinstance(configured["email"], SendGridSender)
+
+
+def test_attachments_and_headers_go_in_the_v3_request(sendgrid_api):
+    message = _message(headers={"List-Unsubscribe": "<https://lk.example.ru/ebills/unsubscribe?token=t>",
+                                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    message.attachments = [OutboxAttachment(filename="epd-1.pdf", content_type="application/pdf", content=b"%PDF-1.7 x")]
+    _sender(sendgrid_api).send(message)
+    mail = sendgrid_api.wait_for_mail("anna@example.ru")
+    assert mail["headers"] == message.headers
+    assert mail["attachments"] == [{"content": "JVBERi0xLjcgeA==", "type": "application/pdf", "filename": "epd-1.pdf",
+                                    "disposition": "attachment"}]
+    assert attachments_of(mail) == [("epd-1.pdf", "application/pdf", b"%PDF-1.7 x")]
+
+
+def test_a_429_carries_the_time_sendgrid_lets_requests_in_again(sendgrid_api):
+    sendgrid_api.rate_limit_next(seconds=30)
+    with pytest.raises(TransientSendError, match="429: too many requests") as raised:
+        _sender(sendgrid_api).send(_message())
+    wait = (raised.value.retry_at - datetime.now(timezone.utc)).total_seconds()
+    assert 28 <= wait <= 31
+    headers = {name.lower(): value for name, value in sendgrid_api.requests[-1].headers.items()}
+    assert headers["content-type"] == "application/json"
+
+
+def test_a_reset_far_away_is_taken_as_an_hour(sendgrid_api):
+    sendgrid_api.rate_limit_next(seconds=7 * 24 * 3600)
+    with pytest.raises(TransientSendError) as raised:
+        _sender(sendgrid_api).send(_message())
+    assert timedelta(minutes=59) < raised.value.retry_at - datetime.now(timezone.utc) <= timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"headers": {"To": "other@example.ru"}}, "headers"),
+        ({"headers": {"Reply-To": "x@example.ru"}}, "headers"),
+        ({"headers": {"X-Count": 1}}, "headers.X-Count"),
+        ({"headers": ["List-Unsubscribe"]}, "headers"),
+        ({"attachments": [{"filename": "a.pdf", "type": "application/pdf"}]}, "attachments.0.content"),
+        ({"attachments": [{"content": "not base64!", "filename": "a.pdf"}]}, "attachments.0.content"),
+        ({"attachments": [{"content": "JVBERg=="}]}, "attachments.0.filename"),
+        ({"attachments": [{"content": "JVBERg==", "filename": "a.pdf", "type": "application/pdf; x"}]},
+         "attachments.0.type"),
+        ({"attachments": [{"content": "JVBERg==", "filename": "a.pdf", "disposition": "inline"}]},
+         "attachments.0.content_id"),
+        ({"attachments": [{"content": "JVBERg==", "filename": "a.pdf", "disposition": "download"}]},
+         "attachments.0.disposition"),
+    ],
+)
+def test_the_fake_refuses_headers_and_attachments_as_sendgrid_does(sendgrid_api, changes, field):
+    status, answer = _post(sendgrid_api, _valid_body(**changes))
+    assert status == 400
+    assert field in [error["field"] for error in answer["errors"]]
+    assert sendgrid_api.received == []

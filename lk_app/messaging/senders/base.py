@@ -1,6 +1,7 @@
 """The one interface every provider backend implements, and the two ways a send can fail."""
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 
 from lk_app.models import OutboxMessage
 
@@ -10,7 +11,15 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Worth another try later: rate limits, provider errors, timeouts, broken connections."""
+    """Worth another try later: rate limits, provider errors, timeouts, broken connections.
+
+    `retry_at` is when the provider said it would take requests again (a rate limit's reset): no message of the
+    channel should go to it before then.
+    """
+
+    def __init__(self, reason: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.retry_at = retry_at
 
 
 class PermanentSendError(SendError):
