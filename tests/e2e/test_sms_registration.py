@@ -27,6 +27,7 @@ def _sms_tab(page: Page, lk, customer, phone: str) -> None:
     prove(page, customer.number, customer.surname)
     fill_registration(page, customer, submit=False)
     page.get_by_role("tab", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_label("Телефон").fill(phone)
     page.get_by_role("button", name="Отправить смс").click()
     expect(page.get_by_text("Код отправлен")).to_be_visible()
@@ -60,6 +61,7 @@ def test_the_phone_typed_in_the_form_prefills_the_sms_tab(page: Page, lk):
     page.get_by_label("Телефон").fill(phone)
     page.get_by_label("Телефон").blur()
     page.get_by_role("tab", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     expect(page.get_by_label("Телефон")).to_have_value(phone)
 
 
@@ -68,6 +70,7 @@ def test_save_on_the_sms_tab_before_the_code_is_refused(page: Page, lk):
     prove(page, customer.number, customer.surname)
     fill_registration(page, customer, submit=False)
     page.get_by_role("tab", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#sms_code-error")).to_contain_text("подтвердите телефон")
     expect(page.get_by_label("E-mail")).to_have_count(1)  # the rest of the form is still there
@@ -107,6 +110,7 @@ def test_a_phone_that_is_not_a_russian_mobile_is_refused(page: Page, lk):
     customer = load_customer()
     prove(page, customer.number, customer.surname)
     page.get_by_role("tab", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_label("Телефон").fill("+7 495 123-45-67")
     page.get_by_role("button", name="Отправить смс").click()
     expect(page.locator("#sms_phone-error")).to_contain_text("мобильный номер России")
