@@ -84,3 +84,17 @@ def qr_modules(text: str) -> list[bytes]:
     size = image.shape[1]
     modules = bytes(memoryview(image))
     return [modules[row : row + size] for row in range(0, len(modules), size)]
+
+
+def qr_svg(text: str) -> str:
+    """The code as an SVG image for a screen: one square path per dark module, inside the standard quiet zone of 4."""
+    rows = qr_modules(text)
+    quiet = 4
+    size = len(rows) + 2 * quiet
+    squares = "".join(
+        f"M{x + quiet},{y + quiet}h1v1h-1z" for y, row in enumerate(rows) for x, module in enumerate(row) if module == 0
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{squares}" fill="#000"/></svg>'
+    )

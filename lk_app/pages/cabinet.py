@@ -52,7 +52,7 @@ def _account_card() -> rx.Component:
 
 
 def _balance_and_payment() -> rx.Component:
-    """The balance first, the amount to pay this month and «Оплатить» (only when LK_PAYMENT_URL is set)."""
+    """The balance first, the amount to pay this month, «Оплатить» (only when LK_PAYMENT_URL is set) and the payment QR."""
     return rx.vstack(
         rx.flex(
             rx.vstack(rx.text(S.balance_note, color_scheme="gray", size="2"), rx.text(S.balance, size="6", weight="bold"),
@@ -64,10 +64,20 @@ def _balance_and_payment() -> rx.Component:
             justify="between",
             width="100%",
         ),
-        # The e-bill's payment QR (issue 6) comes beside this button once that work is merged.
         rx.cond(
             S.payment_url != "",
             rx.link(rx.button("Оплатить", size="3", width="100%"), href=S.payment_url, is_external=True, width="100%"),
+            rx.fragment(),
+        ),
+        rx.cond(
+            S.payment_qr != "",
+            rx.hstack(
+                rx.image(src=S.payment_qr, alt="QR-код для оплаты в приложении банка", width="140px", height="140px"),
+                rx.text("Отсканируйте код в приложении банка: реквизиты и сумма заполнятся сами.", size="2",
+                        color_scheme="gray"),
+                align="center",
+                spacing="3",
+            ),
             rx.fragment(),
         ),
         spacing="3",

@@ -64,6 +64,7 @@ class CabinetState(rx.State):
     payments: list[PaymentRow] = []
     to_pay: str = ""
     payment_url: str = ""
+    payment_qr: str = ""
     months: list[MonthRow] = []
     chart: list[dict[str, str | float]] = []  # the months again, in the plain form recharts takes
     breakdown_month: str = ""
@@ -123,10 +124,10 @@ class CabinetState(rx.State):
         """The amount to pay, the months and the breakdown of the account (cleared for none)."""
         history = await asyncio.to_thread(db.run, account_history, user_id, number) if number else None
         if history is None:
-            self.to_pay = self.payment_url = self.breakdown_month = self.breakdown_total = ""
+            self.to_pay = self.payment_url = self.payment_qr = self.breakdown_month = self.breakdown_total = ""
             self.months, self.chart, self.breakdown = [], [], []
             return
-        self.to_pay, self.payment_url = history.to_pay, history.payment_url
+        self.to_pay, self.payment_url, self.payment_qr = history.to_pay, history.payment_url, history.payment_qr
         self.months = [
             MonthRow(m.month, m.kwh, m.charged, m.paid) for m in history.months
         ]

@@ -72,6 +72,9 @@ def test_history_table_chart_breakdown_and_the_pay_button(page: Page, lk, monkey
             get_settings.cache_clear()
         expect(page.get_by_text("Задолженность")).to_be_visible()
         expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
+        qr = page.get_by_role("img", name="QR-код для оплаты в приложении банка")
+        expect(qr).to_be_visible()
+        assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
 
         chart = page.locator("#history-chart")
         expect(chart).to_have_attribute("data-points", "12")

@@ -1,9 +1,17 @@
 """The payment QR text of ГОСТ Р 56042-2014: its fields and their order, kopecks, and values that cannot break it."""
 
+import base64
+import re
+
 import pytest
 import zxingcpp
 
-from lk_app.billing.payment_qr import Payee, PaymentOrder, clean, payment_text, qr_modules
+from lk_app.billing.payment_qr import Payee, PaymentOrder, clean, payment_text, qr_modules, qr_svg
+from lk_app.clock import now
+from lk_app.services.ebills import issuer_of
+from lk_app.services.history import account_history
+from lk_app.settings import get_settings
+from tests.unit.factories import billing_account, link, lk_user
 
 PAYEE = Payee(name="АО «ЭнергоСбыт Демо»", account="40702810500000004217", bank="ПАО «Демобанк»", bic="044525999",
               corr_account="30101810600000000999", inn="4401001231", kpp="440101001")
@@ -77,3 +85,34 @@ def test_the_modules_decode_back_to_the_utf8_text_without_an_eci_marker():
     [found] = zxingcpp.read_barcodes(zxingcpp.ImageView(image, size, size, zxingcpp.ImageFormat.Lum))
     assert found.bytes.decode("utf-8") == text
     assert found.symbology_identifier == "]Q1"  # model 2, no ECI: bank apps take the bytes as ST00012 says
+
+
+def _modules_of_svg(svg: str) -> list[bytes]:
+    """The dark squares of `qr_svg`'s path read back as rows of modules (0 dark, 255 light), quiet zone removed."""
+    size = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1)) - 8
+    dark = {(int(x) - 4, int(y) - 4) for x, y in re.findall(r"M(\d+),(\d+)h1v1h-1z", svg)}
+    return [bytes(0 if (x, y) in dark else 255 for x in range(size)) for y in range(size)]
+
+
+def test_the_screen_svg_holds_the_same_modules_as_the_printed_code():
+    text = payment_text(_order())
+    assert _modules_of_svg(qr_svg(text)) == qr_modules(text)
+
+
+def test_the_cabinet_offers_the_code_of_the_amount_to_pay(session):
+    account = billing_account(session)
+    user = lk_user(session)
+    link(session, user, account, primary=True)
+    history = account_history(user.id, account.number, session=session)
+    svg = base64.b64decode(history.payment_qr.removeprefix("data:image/svg+xml;base64,")).decode()
+    expected = payment_text(PaymentOrder(payee=_payee_from_settings(), sum_kop=0, purpose="Оплата электроэнергии по л/с 100200300",
+                                         account_number="100200300", period=_this_period(), last_name="Ёлкина"))
+    assert _modules_of_svg(svg) == qr_modules(expected)
+
+
+def _payee_from_settings() -> Payee:
+    return issuer_of(get_settings()).payee
+
+
+def _this_period() -> str:
+    return f"{now():%Y-%m}"
