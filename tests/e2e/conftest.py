@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from sqlalchemy import delete
 
@@ -30,6 +30,9 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SENDGRID_KEY = "SG.test-key"
+# With Redis, and on a loaded CI machine, an event can wait seconds for Reflex's state lock: assertions wait
+# as long as actions do rather than fail on a slow but correct answer.
+expect.set_options(timeout=15_000)
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 

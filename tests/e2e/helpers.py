@@ -78,9 +78,10 @@ def load_customer(surname: str = "Ёлкина") -> Customer:
     return customer
 
 
-def prove(page: Page, number: str, surname: str) -> None:
-    """Step 1 of «Первый вход»."""
-    page.goto("/first-login")
+def prove(page: Page, number: str, surname: str, *, open_page: bool = True) -> None:
+    """Step 1 of «Первый вход» (on the page already open, unless told to open it)."""
+    if open_page:
+        page.goto("/first-login")
     page.get_by_label("Номер лицевого счёта").fill(number)
     page.get_by_label("Фамилия").fill(surname)
     page.get_by_role("button", name="Продолжить").click()
@@ -103,9 +104,9 @@ def confirmation_link(lk, customer: Customer) -> str:
     return next(link for link in links_in(mail) if "/confirm?token=" in link)
 
 
-def register(page: Page, lk, customer: Customer) -> str:
+def register(page: Page, lk, customer: Customer, *, open_page: bool = True) -> str:
     """First login and registration by e-mail; returns the confirmation link."""
-    prove(page, customer.number, customer.surname)
+    prove(page, customer.number, customer.surname, open_page=open_page)
     fill_registration(page, customer)
     expect(page.get_by_text(customer.email)).to_be_visible()
     return confirmation_link(lk, customer)
