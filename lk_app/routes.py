@@ -1,4 +1,4 @@
-"""HTTP routes beside the Reflex app: the session cookie (login grant, logout), bill PDFs, one-click unsubscribe, health."""
+"""HTTP routes beside the Reflex app: the session cookie (login grant, logout), bill PDFs, payment QRs, unsubscribe, health."""
 
 import asyncio
 import re
@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from lk_app.services import db
 from lk_app.services.ebills import bill_document, unsubscribe_by_token
+from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import SESSION_COOKIE, redeem_login_grant, resolve_session, revoke_session
 from lk_app.settings import get_settings
 
@@ -75,6 +76,18 @@ async def download_bill(request: Request) -> Response:
     })
 
 
+async def payment_qr_image(request: Request) -> Response:
+    """The payment QR of one of the session's own accounts for its amount to pay now; the login page without a live session."""
+    user = await asyncio.to_thread(db.run, resolve_session, request.cookies.get(SESSION_COOKIE))
+    if user is None:
+        return RedirectResponse(_frontend("/"), status_code=303)
+    number = request.path_params["account"]
+    svg = await asyncio.to_thread(db.run, payment_qr_svg, user.user_id, number) if _ACCOUNT_NUMBER.fullmatch(number) else None
+    if svg is None:
+        return PlainTextResponse("Счёт не найден.", status_code=404)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
+
+
 async def one_click_unsubscribe(request: Request) -> Response:
     """The List-Unsubscribe address of a bill e-mail (RFC 8058): a POST unsubscribes at once, without login.
 
@@ -105,6 +118,7 @@ backend_routes = Starlette(
         Route("/auth/session", open_session, methods=["GET"]),
         Route("/auth/logout", close_session, methods=["GET"]),
         Route("/bills/{period}/{account}.pdf", download_bill, methods=["GET"]),
+        Route("/payment-qr/{account}.svg", payment_qr_image, methods=["GET"]),
         Route("/ebills/unsubscribe", one_click_unsubscribe, methods=["GET", "POST"]),
     ]
 )

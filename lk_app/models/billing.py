@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lk_app.clock import now
@@ -42,10 +42,15 @@ class Charge(SQLModel, table=True):
     """A monthly charge of an account, per tariff zone."""
 
     __tablename__ = "charge"
-    __table_args__ = (UniqueConstraint("account_id", "period", "zone"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "period", "zone"),
+        # One account's months lie on as many heap pages; PostgreSQL sums and lists them from this index alone.
+        Index("ix_charge_account_period", "account_id", "period",
+              postgresql_include=["zone", "kwh", "amount_kop", "tariff_kop", "id"]),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="billing_account.id", index=True)
+    account_id: int = Field(foreign_key="billing_account.id")
     period: str = Field(max_length=7)  # YYYY-MM
     zone: str = Field(default="", max_length=20)
     kwh: float = 0.0

@@ -70,9 +70,9 @@ def _balance_and_payment() -> rx.Component:
             rx.fragment(),
         ),
         rx.cond(
-            S.payment_qr != "",
+            S.payment_qr_url != "",
             rx.hstack(
-                rx.image(src=S.payment_qr, alt="QR-код для оплаты в приложении банка", width="140px", height="140px"),
+                rx.image(src=S.payment_qr_url, alt="QR-код для оплаты в приложении банка", width="140px", height="140px"),
                 rx.text("Отсканируйте код в приложении банка: реквизиты и сумма заполнятся сами.", size="2",
                         color_scheme="gray"),
                 align="center",
@@ -256,7 +256,8 @@ def cabinet_page() -> rx.Component:
         rx.cond(
             S.loaded,
             rx.cond(S.number != "", _account_card(), _no_accounts()),
-            rx.spinner(),
+            # A screen tall while loading: the footer stays below it instead of jumping down when the account arrives.
+            rx.box(rx.spinner(), min_height="100vh"),
         ),
         add_account_dialog(),
         menu=customer_menu(),

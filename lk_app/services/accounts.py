@@ -143,8 +143,11 @@ def _hold(locks: list[tuple[int, str]], *, session: Session) -> None:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        for lock_class, key in locks:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:class, hashtext(:key))"), {"class": lock_class, "key": key})
+        # One round trip for all of them, taken left to right: every caller lists its classes in the same order.
+        calls = ", ".join(f"pg_advisory_xact_lock(:class{n}, hashtext(:key{n}))" for n in range(len(locks)))
+        values = {name: value for n, (lock_class, key) in enumerate(locks)
+                  for name, value in ((f"class{n}", lock_class), (f"key{n}", key))}
+        connection.execute(text(f"SELECT {calls}"), values)
     elif connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         if not raw.in_transaction:

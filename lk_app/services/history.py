@@ -1,6 +1,5 @@
-"""What a chosen account owes and why: the amount to pay, 12 months of charges and payments, the last bill's breakdown."""
+"""What a chosen account owes and why: the amount to pay and its QR, 12 months of charges and payments, the last bill's breakdown."""
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
@@ -50,7 +49,6 @@ class AccountHistory:
     to_pay: str
     to_pay_kop: int
     payment_url: str  # "" when LK_PAYMENT_URL is unset
-    payment_qr: str  # the ГОСТ Р 56042-2014 code of the amount to pay, as an SVG data URI for bank apps
     months: list[MonthLine]
     breakdown_month: str  # "" when the account has no charge yet
     breakdown: list[BreakdownLine]
@@ -73,27 +71,42 @@ def payment_url(template: str | None, number: str, kopecks: int) -> str:
     return template.replace("{account}", quote(number, safe="")).replace("{amount}", quote(amount, safe=""))
 
 
-def payment_qr(number: str, surname: str, kopecks: int, period: str) -> str:
-    """The payment QR of an account's amount to pay (the same code the e-bill prints), as an SVG data URI."""
-    order = PaymentOrder(payee=issuer_of(get_settings()).payee, sum_kop=kopecks, purpose=f"Оплата электроэнергии по л/с {number}",
-                         account_number=number, period=period, last_name=surname)
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(payment_text(order)).encode()).decode("ascii")
-
-
-def account_history(user_id: int, number: str, *, session: Session) -> AccountHistory | None:
-    """The history of one of the LK's own accounts in five queries, whatever the number of months; None when not linked."""
-    found = session.exec(
+def _own_account(user_id: int, number: str, *, session: Session) -> tuple[int, str] | None:
+    """(id, holder's surname) of one of the LK's own accounts; None when the LK has no such account."""
+    return session.exec(
         select(BillingAccount.id, BillingAccount.surname)
         .join(AccountLink, AccountLink.account_id == BillingAccount.id)
         .where(AccountLink.user_id == user_id, BillingAccount.number == number)
     ).first()
-    if found is None:
-        return None
-    account_id, surname = found
+
+
+def _to_pay_kop(account_id: int, *, session: Session) -> int:
+    """Everything charged minus everything paid, never below zero."""
     paid_total = select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(Payment.account_id == account_id).scalar_subquery()
     charged_total = select(func.coalesce(func.sum(Charge.amount_kop), 0)).where(Charge.account_id == account_id).scalar_subquery()
     paid, charged = session.exec(select(paid_total, charged_total)).one()
-    to_pay = max(0, charged - paid)
+    return max(0, charged - paid)
+
+
+def payment_qr_svg(user_id: int, number: str, *, session: Session) -> str | None:
+    """The e-bill's payment QR of one of the LK's own accounts for its amount to pay now, as SVG; None when not its own."""
+    found = _own_account(user_id, number, session=session)
+    if found is None:
+        return None
+    account_id, surname = found
+    order = PaymentOrder(payee=issuer_of(get_settings()).payee, sum_kop=_to_pay_kop(account_id, session=session),
+                         purpose=f"Оплата электроэнергии по л/с {number}", account_number=number,
+                         period=period_of(now().date()), last_name=surname)
+    return qr_svg(payment_text(order))
+
+
+def account_history(user_id: int, number: str, *, session: Session) -> AccountHistory | None:
+    """The history of one of the LK's own accounts in five queries, whatever the number of months; None when not linked."""
+    found = _own_account(user_id, number, session=session)
+    if found is None:
+        return None
+    account_id, _surname = found
+    to_pay = _to_pay_kop(account_id, session=session)
 
     periods = last_periods(now().date(), HISTORY_MONTHS)
     charges = {
@@ -127,7 +140,6 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
         to_pay=rubles(to_pay),
         to_pay_kop=to_pay,
         payment_url=payment_url(get_settings().payment_url, number, to_pay),
-        payment_qr=payment_qr(number, surname, to_pay, periods[-1]),
         months=months,
         breakdown_month=month_name_lower(last_charges[0].period) if last_charges else "",
         breakdown=[

@@ -7,9 +7,9 @@ import reflex as rx
 
 from lk_app.models import OPERATOR
 from lk_app.services import db
-from lk_app.services.accounts import account_card, cabinet_accounts, choose_account
-from lk_app.services.ebills import account_bills
-from lk_app.services.history import account_history
+from lk_app.services.accounts import choose_account
+from lk_app.services.cabinet import AccountPage, account_page, cabinet_view
+from lk_app.services.history import AccountHistory
 from lk_app.state.readings import ReadingsState
 from lk_app.state.session import SessionState, backend_url
 
@@ -64,7 +64,7 @@ class CabinetState(rx.State):
     payments: list[PaymentRow] = []
     to_pay: str = ""
     payment_url: str = ""
-    payment_qr: str = ""
+    payment_qr_url: str = ""  # a backend route draws the code: in the state it would be most of every session's bytes
     months: list[MonthRow] = []
     chart: list[dict[str, str | float]] = []  # the months again, in the plain form recharts takes
     breakdown_month: str = ""
@@ -97,19 +97,20 @@ class CabinetState(rx.State):
             return rx.redirect("/")
         number = str(number)[:20]
         if await asyncio.to_thread(db.run, choose_account, user.user_id, number):
-            await self._show(user.user_id, number)
+            await self._show(number, await asyncio.to_thread(db.run, account_page, user.user_id, number))
         return None
 
     async def _refresh(self, user_id: int) -> None:
         """Read the LK's accounts and its remembered choice again (after a load, an addition or a removal)."""
-        accounts = await asyncio.to_thread(db.run, cabinet_accounts, user_id)
-        self.account_numbers = accounts.numbers
-        await self._show(user_id, accounts.chosen)
+        view = await asyncio.to_thread(db.run, cabinet_view, user_id)
+        self.account_numbers = view.accounts.numbers
+        await self._show(view.accounts.chosen, view.page)
 
-    async def _show(self, user_id: int, number: str) -> None:
-        await self._show_history(user_id, number)
-        await (await self.get_state(ReadingsState))._show(user_id, number)
-        card = await asyncio.to_thread(db.run, account_card, user_id, number) if number else None
+    async def _show(self, number: str, page: AccountPage) -> None:
+        """Show the account's page (every section cleared when there is none)."""
+        self._show_history(number, page.history)
+        (await self.get_state(ReadingsState))._show_form(number, page.readings)
+        card = page.card
         if card is None:
             self.number = self.holder = self.address = self.balance = self.balance_note = ""
             self.payments, self.bills = [], []
@@ -117,17 +118,16 @@ class CabinetState(rx.State):
         self.number, self.holder, self.address = card.number, card.holder, card.address
         self.balance, self.balance_note = card.balance, card.balance_note
         self.payments = [PaymentRow(p.paid_on, p.amount) for p in card.payments]
-        bills = await asyncio.to_thread(db.run, account_bills, user_id, number)
-        self.bills = [BillRow(b.title, b.charged, backend_url(f"/bills/{b.period}/{number}.pdf")) for b in bills]
+        self.bills = [BillRow(b.title, b.charged, backend_url(f"/bills/{b.period}/{number}.pdf")) for b in page.bills]
 
-    async def _show_history(self, user_id: int, number: str) -> None:
+    def _show_history(self, number: str, history: AccountHistory | None) -> None:
         """The amount to pay, the months and the breakdown of the account (cleared for none)."""
-        history = await asyncio.to_thread(db.run, account_history, user_id, number) if number else None
         if history is None:
-            self.to_pay = self.payment_url = self.payment_qr = self.breakdown_month = self.breakdown_total = ""
+            self.to_pay = self.payment_url = self.payment_qr_url = self.breakdown_month = self.breakdown_total = ""
             self.months, self.chart, self.breakdown = [], [], []
             return
-        self.to_pay, self.payment_url, self.payment_qr = history.to_pay, history.payment_url, history.payment_qr
+        self.to_pay, self.payment_url = history.to_pay, history.payment_url
+        self.payment_qr_url = backend_url(f"/payment-qr/{number}.svg")
         self.months = [
             MonthRow(m.month, m.kwh, m.charged, m.paid) for m in history.months
         ]

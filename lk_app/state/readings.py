@@ -6,7 +6,7 @@ import dataclasses
 import reflex as rx
 
 from lk_app.services import db
-from lk_app.services.readings import readings_form, submit_readings
+from lk_app.services.readings import ReadingsForm, readings_form, submit_readings
 from lk_app.state.session import SessionState
 
 MAX_READING_LENGTH = 20
@@ -36,9 +36,8 @@ class ReadingsState(rx.State):
     form_key: int = 0  # a new key after an account switch empties the inputs the browser holds
     _number: str = ""
 
-    async def _show(self, user_id: int, number: str) -> None:
-        """Show the form of `number` (one of the LK's own, checked by the caller's service)."""
-        form = await asyncio.to_thread(db.run, readings_form, user_id, number) if number else None
+    def _show_form(self, number: str, form: ReadingsForm | None) -> None:
+        """Show the form of `number`, as the readings service gave it (None: not the LK's own, or no account)."""
         self._number = number if form is not None else ""
         self.message, self.accepted, self.jump_question = "", False, ""
         self.form_key += 1
@@ -62,7 +61,7 @@ class ReadingsState(rx.State):
             db.run, submit_readings, user.user_id, self._number, typed, confirm_jump=confirm_jump
         )
         if outcome.accepted:
-            await self._show(user.user_id, self._number)
+            self._show_form(self._number, await asyncio.to_thread(db.run, readings_form, user.user_id, self._number))
             self.message, self.accepted = outcome.message, True
             return None
         self.fields = [dataclasses.replace(f, value=typed[f.key], error=outcome.errors.get(f.key, "")) for f in self.fields]

@@ -1,4 +1,4 @@
-"""The backend's own routes: a bill PDF for the session's accounts only, and RFC 8058 one-click unsubscribe."""
+"""The backend's own routes: a bill PDF and a payment QR for the session's accounts only, and RFC 8058 one-click unsubscribe."""
 
 import warnings
 
@@ -14,6 +14,7 @@ from lk_app.models import OutboxMessage
 from lk_app.routes import backend_routes
 from lk_app.services import db
 from lk_app.services.ebills import run_mailing, save_subscription, subscriptions_of
+from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
 from tests.pdf_reading import pdf_qr_codes, pdf_text
 from tests.unit.factories import billing_account, charge, link, lk_user
@@ -70,6 +71,21 @@ def test_without_a_live_session_the_download_leads_to_the_login_page(client):
             client.cookies.set(SESSION_COOKIE, cookie)
         response = client.get(f"/bills/{PERIOD}/{number}.pdf")
         assert response.status_code == 303 and response.headers["location"].endswith("/")
+
+
+def test_the_session_gets_the_payment_qr_of_its_own_account_only(client):
+    (user_id, own), (_, other) = db.run(_lk, 1), db.run(_lk, 2)
+    client.cookies.set(SESSION_COOKIE, _session_of(user_id))
+    response = client.get(f"/payment-qr/{own}.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert "no-store" in response.headers["cache-control"]
+    assert response.text == db.run(payment_qr_svg, user_id, own)
+    for path in (f"/payment-qr/{other}.svg", "/payment-qr/12.svg"):
+        assert (client.get(path).status_code, client.get(path).text) == (404, "Счёт не найден.")
+    client.cookies.clear()
+    response = client.get(f"/payment-qr/{own}.svg")
+    assert response.status_code == 303 and response.headers["location"].endswith("/")
 
 
 def _mailed_token() -> tuple[int, str, str]:

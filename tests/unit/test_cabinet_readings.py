@@ -13,7 +13,7 @@ from lk_app.__main__ import main
 from lk_app.models import Charge, Meter, MeterReading, OutboxMessage
 from lk_app.models.meters import SOURCE_BILLING, SOURCE_LK
 from lk_app.services import db
-from lk_app.services.accounts import account_card, cabinet_accounts
+from lk_app.services.cabinet import cabinet_view
 from lk_app.services.history import account_history, payment_url
 from lk_app.services.readings import export_readings, reading_window, readings_form, submit_readings
 from tests.unit.factories import billing_account, link, lk_user, payment
@@ -261,13 +261,11 @@ def test_the_cabinet_loads_with_a_fixed_number_of_queries(session):
     engine = db.get_engine()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        chosen = db.run(cabinet_accounts, user.id).chosen
-        db.run(account_card, user.id, chosen)
-        db.run(account_history, user.id, chosen)
-        form = db.run(readings_form, user.id, chosen)
+        view = db.run(cabinet_view, user.id)
     finally:
         event.remove(engine, "before_cursor_execute", count)
 
-    assert len(form.slots) == 3
-    # cabinet_accounts 2, account_card 4, account_history 5, readings_form 3: however many months and meters.
-    assert len(statements) == 14
+    assert len(view.page.readings.slots) == 3 and len(view.page.history.months) == 12
+    # cabinet_accounts 2, account_card 4, account_history 5, readings_form 3, account_bills 2: however many
+    # months and meters, in one transaction.
+    assert len(statements) == 16

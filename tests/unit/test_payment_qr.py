@@ -1,6 +1,5 @@
 """The payment QR text of ГОСТ Р 56042-2014: its fields and their order, kopecks, and values that cannot break it."""
 
-import base64
 import re
 
 import pytest
@@ -9,7 +8,7 @@ import zxingcpp
 from lk_app.billing.payment_qr import Payee, PaymentOrder, clean, payment_text, qr_modules, qr_svg
 from lk_app.clock import now
 from lk_app.services.ebills import issuer_of
-from lk_app.services.history import account_history
+from lk_app.services.history import payment_qr_svg
 from lk_app.settings import get_settings
 from tests.unit.factories import billing_account, link, lk_user
 
@@ -103,8 +102,7 @@ def test_the_cabinet_offers_the_code_of_the_amount_to_pay(session):
     account = billing_account(session)
     user = lk_user(session)
     link(session, user, account, primary=True)
-    history = account_history(user.id, account.number, session=session)
-    svg = base64.b64decode(history.payment_qr.removeprefix("data:image/svg+xml;base64,")).decode()
+    svg = payment_qr_svg(user.id, account.number, session=session)
     expected = payment_text(PaymentOrder(payee=_payee_from_settings(), sum_kop=0, purpose="Оплата электроэнергии по л/с 100200300",
                                          account_number="100200300", period=_this_period(), last_name="Ёлкина"))
     assert _modules_of_svg(svg) == qr_modules(expected)
