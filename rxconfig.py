@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from lk_app.settings import get_settings
+from lk_app.theme import ACCENT, GRAY, LkThemePlugin
 
 settings = get_settings()
 
@@ -13,9 +14,13 @@ config = rx.Config(
     redis_url=settings.redis_url,
     show_built_with_reflex=False,
     telemetry_enabled=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", gray_color="slate", radius="medium", has_background=True))],
+    plugins=[LkThemePlugin(theme=rx.theme(accent_color=ACCENT, gray_color=GRAY, radius="medium", has_background=True))],
     disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
+    # LK has no dynamic components: pages import only the Radix parts they use, not the whole library each.
+    frontend_lazy_bundled_libraries=True,
     # The websocket carries the session cookie: only pages of LK itself may open it.
     cors_allowed_origins=[settings.public_url.rstrip("/")],
     trusted_proxy_hops=settings.trusted_proxy_hops,
+    # A tab's state lives in Redis as long as its login could stay idle, not Reflex's default hour.
+    redis_token_expiration=settings.session_idle_minutes * 60,
 )
