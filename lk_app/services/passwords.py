@@ -2,6 +2,8 @@
 
 import base64
 import hashlib
+import os
+import threading
 from functools import lru_cache
 
 import bcrypt
@@ -13,6 +15,9 @@ from lk_app.settings import get_settings
 # bcrypt reads at most 72 bytes; a 20-character Cyrillic or emoji password can be longer,
 # so the password is first reduced to a fixed-size digest and never truncated.
 _SCHEME = "lk-bcrypt-sha256$"
+# A login storm runs a check per request thread: more checks at once than cores finish no sooner, and starve the
+# event loop that answers everyone else. The others wait for a core without spending one.
+_HASHING = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 def _prehash(password: str) -> bytes:
@@ -22,7 +27,8 @@ def _prehash(password: str) -> bytes:
 def hash_password(password: str) -> str:
     """A bcrypt hash of the password at the configured cost."""
     salt = bcrypt.gensalt(rounds=get_settings().bcrypt_rounds)
-    return _SCHEME + bcrypt.hashpw(_prehash(password), salt).decode("ascii")
+    with _HASHING:
+        return _SCHEME + bcrypt.hashpw(_prehash(password), salt).decode("ascii")
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -34,7 +40,8 @@ def verify_password(password: str, password_hash: str) -> bool:
         return matched
     if not password_hash.startswith(_SCHEME):
         return False
-    return bcrypt.checkpw(_prehash(password), password_hash[len(_SCHEME):].encode("ascii"))
+    with _HASHING:
+        return bcrypt.checkpw(_prehash(password), password_hash[len(_SCHEME):].encode("ascii"))
 
 
 @lru_cache
