@@ -71,9 +71,21 @@ def checkbox(
     )
 
 
+# A fieldset that only groups: no frame, no padding.
+_PLAIN_FIELDSET = {"border": "0", "padding": "0", "margin": "0", "minWidth": "0", "width": "100%"}
+
+
 def form(*children: rx.Component, on_submit: rx.EventHandler, key: str | None = None) -> rx.Component:
-    """A form checked by the server, not the browser: every refusal is a Russian message by its field."""
-    return rx.form(*children, on_submit=on_submit, key=key, reset_on_submit=False, no_validate=True, width="100%")
+    """A form checked by the server, not the browser: every refusal is a Russian message by its field.
+
+    The production build sends the page's HTML before its scripts: until the page is hydrated its fields and
+    buttons are disabled, so nothing is typed into a form about to be replaced, and the browser can never submit
+    it on its own (that would put a password in a URL); POST keeps even that out of URLs and logs.
+    """
+    return rx.form(
+        rx.el.fieldset(*children, disabled=~rx.State.is_hydrated, style=_PLAIN_FIELDSET),
+        on_submit=on_submit, key=key, method="post", reset_on_submit=False, no_validate=True, width="100%",
+    )
 
 
 def submit(label: str, loading: rx.Var | bool = False) -> rx.Component:

@@ -62,8 +62,12 @@ def fake_smsaero() -> Iterator[FakeSmsAero]:
 
 @pytest.fixture(scope="session")
 def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
-    """The LK app served by AppHarness (in this process: the clock and the database are shared)."""
-    from reflex.testing import AppHarness
+    """The LK app served by AppHarness (in this process: the clock and the database are shared).
+
+    With LK_TEST_PROD=1 it is the production build: the exported, minified pages on a static server, as
+    `reflex run --env prod` serves them (`test_production.py` runs that itself, with several workers).
+    """
+    from reflex.testing import AppHarness, AppHarnessProd
 
     if not shutil.which("bun"):
         pytest.exit("bun is not on PATH: run the tests with `make test` (it installs bun from npm).", returncode=3)
@@ -81,7 +85,8 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
     if redis_url:
         os.environ["REFLEX_REDIS_URL"] = redis_url
     get_settings.cache_clear()
-    with AppHarness.create(root=ROOT, app_name="lk_app") as harness:
+    harness_class = AppHarnessProd if os.environ.get("LK_TEST_PROD") == "1" else AppHarness
+    with harness_class.create(root=ROOT, app_name="lk_app") as harness:
         # Page and backend must be one site for the session cookie to ride the websocket.
         url = re.sub(r"//localhost\b", "//127.0.0.1", harness.frontend_url).rstrip("/")
         from reflex.config import get_config

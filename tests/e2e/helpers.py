@@ -127,6 +127,18 @@ def log_in(page: Page, identifier: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Войти").click()
 
 
+def log_out(page: Page) -> None:
+    """Press «Выход» and wait until the logout route has sent the browser back to the login page, loaded.
+
+    The cabinet may leave for `/` by itself first: only the route's answer says the cookie is gone and no
+    navigation is still coming to abort the next `page.goto`.
+    """
+    with page.expect_response(lambda response: "/auth/logout" in response.url):
+        page.get_by_role("button", name="Выход").click()
+    expect(page.get_by_role("heading", name="Вход в Личный кабинет")).to_be_visible()
+    page.wait_for_load_state()
+
+
 def registered_customer(page: Page, lk) -> Customer:
     """A customer whose LK is registered and confirmed."""
     customer = load_customer()

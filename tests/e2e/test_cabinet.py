@@ -74,7 +74,8 @@ def test_history_table_chart_breakdown_and_the_pay_button(page: Page, lk, monkey
         expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
         qr = page.get_by_role("img", name="QR-код для оплаты в приложении банка")
         expect(qr).to_be_visible()
-        assert qr.get_attribute("src").startswith("data:image/svg+xml;base64,")
+        assert qr.get_attribute("src").endswith(f"/payment-qr/{customer.number}.svg")
+        page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())  # drawn
 
         chart = page.locator("#history-chart")
         expect(chart).to_have_attribute("data-points", "12")
