@@ -214,8 +214,10 @@ class Page:
         stays sharp at any zoom and costs the mailing no drawing operation per module.
         """
         side = len(rows)
+        # Level 1: level 9 spends milliseconds on the code's repetitive rows to save three hundred bytes.
         self._modules = _stream(_MODULES, b"".join(rows), f"/Type /XObject /Subtype /Image /Width {side} "
-                                f"/Height {side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false ")
+                                f"/Height {side} /ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false ",
+                                level=1)
         self._operations.append(
             f"q {_number(size)} 0 0 {_number(size)} {_number(x)} {_number(PAGE_HEIGHT - y - size)} cm /M1 Do Q"
         )
