@@ -4,13 +4,14 @@ import logging
 import random
 import signal
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from lk_app import clock
 from lk_app.messaging.senders import PermanentSendError, Sender, TransientSendError, senders_from_settings
@@ -34,6 +35,37 @@ def retry_delay(failures: int) -> timedelta:
     base = min(BACKOFF_BASE_SECONDS * 2 ** (failures - 1), BACKOFF_CAP_SECONDS)
     # Jitter spreads the retries of a burst that failed together, so they do not hit the provider together.
     return timedelta(seconds=base * random.uniform(0.5, 1.5))
+
+
+# The order due messages go in, which ix_outbox_due follows: what someone waits for before a mass mailing's, then
+# the oldest first.
+_ORDER = (col(OutboxMessage.bulk), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+
+
+def _pending_due(channel: str, now: datetime) -> ColumnElement[bool]:
+    """A channel's pending rows whose time has come."""
+    return and_(
+        col(OutboxMessage.channel) == channel,
+        col(OutboxMessage.status) == PENDING,
+        # A message never tried is due once committed, whatever the clock of the host that wrote it;
+        # next_attempt_at schedules retries.
+        or_(col(OutboxMessage.attempts) == 0, col(OutboxMessage.next_attempt_at) <= now),
+    )
+
+
+def _lease_run_out(channels: tuple[str, ...], now: datetime) -> ColumnElement[bool]:
+    """Rows left in `sending` by a dispatcher whose lease ran out (it stopped mid-batch): few, and sent first."""
+    return and_(
+        col(OutboxMessage.channel).in_(channels),
+        col(OutboxMessage.status) == SENDING,
+        col(OutboxMessage.claimed_until) < now,
+    )
+
+
+def _due_in_order(channels: tuple[str, ...], now: datetime) -> list[ColumnElement[bool]]:
+    """The rows to claim in the order they go, each part a range of ix_outbox_due walked in `_ORDER`: rows whose
+    lease ran out, then each channel's pending ones (a channel at a time: the index orders rows within one)."""
+    return [_lease_run_out(channels, now), *(_pending_due(channel, now) for channel in channels)]
 
 
 class Dispatcher:
@@ -88,55 +120,47 @@ class Dispatcher:
         now = clock.now()
         return tuple(channel for channel in self.channels if self._resume_at.get(channel, now) <= now)
 
-    def _due(self, channels: tuple[str, ...], now: datetime) -> ColumnElement[bool]:
-        """Rows to claim: pending and due, or left in `sending` by a dispatcher whose lease ran out."""
-        return and_(
-            col(OutboxMessage.channel).in_(channels),
-            or_(
-                and_(
-                    col(OutboxMessage.status) == PENDING,
-                    # A message never tried is due once committed, whatever the clock of the host that wrote it;
-                    # next_attempt_at schedules retries.
-                    or_(col(OutboxMessage.attempts) == 0, col(OutboxMessage.next_attempt_at) <= now),
-                ),
-                and_(col(OutboxMessage.status) == SENDING, col(OutboxMessage.claimed_until) < now),
-            ),
-        )
-
     def _claim(self, channels: tuple[str, ...], lease: datetime) -> list[OutboxMessage]:
         """Mark a batch of due rows `sending` until `lease`, in one short transaction that no other can share.
 
         The rows come with their attachments: the sender reads them after this transaction has ended.
         """
         now = clock.now()
-        order = (col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         with db.session_scope() as session:
             if session.get_bind().dialect.name == "postgresql":
-                rows = session.exec(
+                rows = self._first_due(session, channels, now, lambda due: (
                     select(OutboxMessage)
-                    .where(self._due(channels, now))
-                    .order_by(*order)
-                    .limit(self._batch_size)
+                    .where(due)
                     .with_for_update(skip_locked=True)
                     .options(selectinload(OutboxMessage.attachments))
-                ).all()
+                ))
                 for row in rows:
                     row.status, row.claimed_until = SENDING, lease
                     session.add(row)
-                return list(rows)
-            return self._claim_by_conditional_update(session, channels, now, lease, order)
+                return rows
+            return self._claim_by_conditional_update(session, channels, now, lease)
+
+    def _first_due(self, session: Session, channels: tuple[str, ...], now: datetime,
+                   query: Callable[[ColumnElement[bool]], Select]) -> list:
+        """Up to a batch of `query`'s rows for each part of `_due_in_order` in turn, until the batch is full."""
+        found = []
+        for due in _due_in_order(channels, now):
+            found += session.exec(query(due).order_by(*_ORDER).limit(self._batch_size - len(found))).all()
+            if len(found) == self._batch_size:
+                break
+        return found
 
     def _claim_by_conditional_update(
-        self, session: Session, channels: tuple[str, ...], now: datetime, lease: datetime, order: tuple
+        self, session: Session, channels: tuple[str, ...], now: datetime, lease: datetime
     ) -> list[OutboxMessage]:
         """Claim on databases without SKIP LOCKED: an UPDATE per row that only matches while it is still due."""
-        due = self._due(channels, now)
-        candidates = session.exec(select(OutboxMessage.id).where(due).order_by(*order).limit(self._batch_size)).all()
+        candidates = self._first_due(session, channels, now, lambda due: select(OutboxMessage.id).where(due))
+        still_due = or_(*_due_in_order(channels, now))
         claimed = []
         for message_id in candidates:
             result = session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, due)
+                .where(col(OutboxMessage.id) == message_id, still_due)
                 .values(status=SENDING, claimed_until=lease)
                 .execution_options(synchronize_session=False)
             )
@@ -147,7 +171,7 @@ class Dispatcher:
         rows = session.exec(
             select(OutboxMessage)
             .where(col(OutboxMessage.id).in_(claimed))
-            .order_by(*order)
+            .order_by(*_ORDER)
             .options(selectinload(OutboxMessage.attachments))
         ).all()
         return list(rows)

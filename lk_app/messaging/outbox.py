@@ -42,15 +42,19 @@ def queue_email(
     template: str,
     headers: Mapping[str, str] | None = None,
     attachments: Sequence[Attachment] = (),
+    bulk: bool = False,
     **context: object,
 ) -> OutboxMessage:
-    """Render a template for `to` and add it to the outbox; the caller's commit sends it, a rollback drops it."""
+    """Render a template for `to` and add it to the outbox; the caller's commit sends it, a rollback drops it.
+
+    A `bulk` message (a mass mailing's) goes only when no message someone is waiting for is due.
+    """
     if not to:
         raise ValueError("an e-mail needs a recipient")
     rendered = render(template, **context)
     message = OutboxMessage(
         channel=EMAIL, recipient=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-        headers=dict(headers) if headers else None,
+        headers=dict(headers) if headers else None, bulk=bulk,
         attachments=[OutboxAttachment(filename=a.filename, content_type=a.content_type, content=a.content)
                      for a in attachments],
     )

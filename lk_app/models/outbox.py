@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, LargeBinary, Text
+from sqlalchemy import JSON, Index, LargeBinary, Text, false
 from sqlmodel import Column, Field, Relationship, SQLModel
 
 from lk_app.clock import now
@@ -12,7 +12,8 @@ class OutboxMessage(SQLModel, table=True):
     """One message: pending → sending → sent, or back to pending for a retry, or abandoned."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_channel_status_due", "channel", "status", "next_attempt_at"),)
+    # The dispatcher walks it in the order messages go, so a claim reads a batch, not the whole outbox.
+    __table_args__ = (Index("ix_outbox_due", "channel", "status", "bulk", "next_attempt_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=10)  # "email" or "sms"
@@ -23,6 +24,8 @@ class OutboxMessage(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=now)
+    # A mass mailing's message: it goes after every message someone is waiting for.
+    bulk: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     provider_message_id: str | None = Field(default=None, max_length=200)

@@ -439,6 +439,7 @@ def queue_bills(period: str, bills: list[PreparedBill], *, session: Session) -> 
             headers={"List-Unsubscribe": f"<{backend}/ebills/unsubscribe?token={bill.unsubscribe_token}>",
                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
             attachments=[Attachment(bill.filename, PDF, bill.pdf)],
+            bulk=True,  # a month's bills must not hold up a confirmation link queued after them
             period=title,
             account=masked_number(bill.account_number),
             total=rubles(bill.total_kop),

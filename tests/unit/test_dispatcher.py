@@ -17,6 +17,7 @@ from lk_app.messaging.senders import SendGridSender, Sender, TransientSendError
 from lk_app.models import OutboxMessage
 from lk_app.services import db
 from tests.fakes.sendgrid_server import FakeSendGrid, links_in
+from tests.unit.test_query_plans import plan_nodes, sent_statements
 
 KEY = "SG.dispatch-test-key"
 TIMEOUT = 0.5
@@ -272,6 +273,46 @@ def test_other_channels_are_left_in_the_outbox(clean_db, sendgrid_api):
     assert _dispatcher(sendgrid_api).dispatch_once() == 1
     assert _row(email).status == "sent"
     assert _row(sms.id).status == "pending"
+
+
+def test_a_message_someone_waits_for_goes_before_a_mass_mailing_queued_earlier(clean_db, sendgrid_api):
+    with db.session_scope() as session:
+        for number in range(3):
+            queue_email(session=session, to=f"bill{number}@example.ru", template="ebill", bulk=True, period="октябрь",
+                        account="***0300", total="1 000,00 ₽", cabinet_link="https://lk.example.ru/cabinet",
+                        unsubscribe_link="https://lk.example.ru/unsubscribe?token=t")
+    _queue("waiting@example.ru")
+    dispatcher = _dispatcher(sendgrid_api, batch_size=1)
+    assert dispatcher.dispatch_once() == 1
+    assert [mail["personalizations"][0]["to"][0]["email"] for mail in sendgrid_api.received] == ["waiting@example.ru"]
+    while dispatcher.dispatch_once():
+        pass
+    assert [mail["personalizations"][0]["to"][0]["email"] for mail in sendgrid_api.received][1:] == [
+        "bill0@example.ru", "bill1@example.ru", "bill2@example.ru"]
+
+
+def _plan(session, statement: str, parameters) -> str:
+    """The database's plan for a statement as text, with table scans priced out as on a large outbox."""
+    if session.connection().dialect.name == "sqlite":
+        return " / ".join(row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                                 parameters))
+    return " / ".join(f"{node['Node Type']} {node.get('Index Name', '')}" for node in plan_nodes(session, statement,
+                                                                                                   parameters))
+
+
+def test_a_claim_reads_its_batch_along_the_due_index_without_sorting_the_outbox(session):
+    # A claim that sorted every due row cost a worker more than its sends with a mailing's 100,000 bills queued.
+    _queue("anna@example.ru", "boris@example.ru")
+    dispatcher = Dispatcher({"email": _RecordingSender(), "sms": _RecordingSender()}, max_attempts=3, batch_size=5)
+    with sent_statements() as statements:
+        assert dispatcher.dispatch_once() == 2
+    pending = [(statement, parameters) for statement, parameters in statements
+               if "outbox_message.attempts = " in statement]
+    assert len(pending) == 2  # e-mail, then SMS: a channel at a time, each in the index's order
+    for statement, parameters in pending:
+        plan = _plan(session, statement, parameters)
+        assert "ix_outbox_due" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
 
 def test_without_an_email_sender_messages_stay_pending(clean_db, settings, monkeypatch, caplog):
