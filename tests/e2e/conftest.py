@@ -30,9 +30,11 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SENDGRID_KEY = "SG.test-key"
-# With Redis, and on a loaded CI machine, an event can wait seconds for Reflex's state lock: assertions wait
-# as long as actions do rather than fail on a slow but correct answer.
-expect.set_options(timeout=15_000)
+# With Redis, and on a loaded CI machine, an event can wait seconds for Reflex's state lock, and the dev server
+# compiles a page on its first visit: assertions wait as long as actions do rather than fail on a slow but correct
+# answer (CI once saw pages take 15 s). A passing test never waits for the whole of it.
+PATIENCE_MS = 30_000
+expect.set_options(timeout=PATIENCE_MS)
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -123,7 +125,7 @@ def page(request, browser: Browser, lk) -> Iterator[Page]:
     context = browser.new_context(
         viewport=VIEWPORTS[request.param], is_mobile=phone, has_touch=phone, locale="ru-RU", base_url=lk.url
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     page = context.new_page()
     yield page
     context.close()

@@ -12,6 +12,7 @@ from lk_app.services.feedback import FeedbackForm, submit_feedback
 from lk_app.services.operator import create_operator
 from lk_app.services.sessions import resolve_session
 from lk_app.state.operator import AuditState, OperatorState, TicketsState
+from tests.e2e.conftest import PATIENCE_MS
 from tests.e2e.helpers import PASSWORD, expect_on_cabinet, log_in, poll, registered_customer
 from tests.e2e.test_raw_client import _barrier, _lk_with_session, _tab
 from tests.fakes.sendgrid_server import html_of, links_in, text_of
@@ -45,7 +46,7 @@ def _operator(browser: Browser, lk) -> Page:
     login = f"op.e2e{next(_serial)}"
     assert db.run(create_operator, login, PASSWORD) is None
     page = browser.new_context(base_url=lk.url, locale="ru-RU").new_page()  # the default desktop screen
-    page.context.set_default_timeout(15_000)
+    page.context.set_default_timeout(PATIENCE_MS)
     log_in(page, login)
     expect(page).to_have_url(re.compile(r"/operator/?$"))
     expect(page.get_by_role("heading", name="Операторская консоль")).to_be_visible()

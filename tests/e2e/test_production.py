@@ -15,7 +15,7 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ROOT, SENDGRID_KEY, VIEWPORTS, RunningApp
+from tests.e2e.conftest import PATIENCE_MS, ROOT, SENDGRID_KEY, VIEWPORTS, RunningApp
 from tests.e2e.helpers import confirm, expect_on_cabinet, load_customer, log_in, log_out, register
 from tests.processes import free_port, stop_process_group, wait_until_answers
 
@@ -69,7 +69,7 @@ def prod_page(request, browser: Browser, production: RunningApp) -> Iterator[Pag
     phone = request.param == "phone"
     context = browser.new_context(viewport=VIEWPORTS[request.param], is_mobile=phone, has_touch=phone,
                                   locale="ru-RU", base_url=production.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(PATIENCE_MS)
     yield context.new_page()
     context.close()
 
