@@ -17,7 +17,7 @@ from lk_app.messaging.senders import SendGridSender, Sender, TransientSendError
 from lk_app.models import OutboxMessage
 from lk_app.services import db
 from tests.fakes.sendgrid_server import FakeSendGrid, links_in
-from tests.unit.test_query_plans import plan_nodes, sent_statements
+from tests.unit.sql_plans import plan_nodes, sent_statements
 
 KEY = "SG.dispatch-test-key"
 TIMEOUT = 0.5

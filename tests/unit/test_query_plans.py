@@ -4,12 +4,10 @@ The statements are the ones the services really send, caught on their way to the
 sequential scans priced out: a table without a fitting index still gets a Seq Scan then, whatever its size.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from lk_app import clock
@@ -22,6 +20,7 @@ from lk_app.services.history import account_history
 from lk_app.services.readings import readings_form
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant, resolve_session
 from tests.unit.factories import billing_account, link, lk_user, payment
+from tests.unit.sql_plans import plan_nodes, sent_statements
 
 MONTHS = 30
 PAYMENT_INDEX = "payment_account_id_paid_on_amount_kop_seq_key"
@@ -34,36 +33,6 @@ def postgresql(session):
     if session.connection().dialect.name != "postgresql":
         pytest.skip("query plans are PostgreSQL's; run with LK_TEST_DATABASE_URL")
     return session
-
-
-@contextmanager
-def sent_statements() -> Iterator[list[tuple[str, object]]]:
-    """The SELECTs the app sends inside the block, with their parameters."""
-    statements = []
-
-    def catch(_connection, _cursor, statement, parameters, _context, _executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, parameters))
-
-    engine = db.get_engine()
-    event.listen(engine, "before_cursor_execute", catch)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", catch)
-
-
-def plan_nodes(session: Session, statement: str, parameters) -> list[dict]:
-    """Every node of the statement's plan with sequential (and bitmap) scans priced out, as if the tables were large."""
-    connection = session.connection()
-    connection.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"))
-    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar_one()
-    nodes, pending = [], [plan[0]["Plan"]]
-    while pending:
-        node = pending.pop()
-        nodes.append(node)
-        pending.extend(node.get("Plans", []))
-    return nodes
 
 
 def customer_with_history(session: Session):
