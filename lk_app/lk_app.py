@@ -28,12 +28,10 @@ from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
 from lk_app.state.feedback import FeedbackState
-from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
 from lk_app.state.operator import OperatorState
-from lk_app.state.recovery import ForgotState, ResetState
+from lk_app.state.recovery import ResetState
 from lk_app.state.profile import ProfileState
-from lk_app.state.register import RegisterState
 from lk_app.state.unsubscribe import UnsubscribeState
 
 
@@ -59,9 +57,9 @@ app = rx.App(
 app.register_lifespan_task(outbox_dispatcher)
 
 app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, FeedbackState.start, DemoState.load_samples])
-app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}", on_load=FirstLoginState.start)
-app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}", on_load=RegisterState.start)
-app.add_page(forgot_page, route="/forgot", title=f"Восстановление пароля — {supplier}", on_load=ForgotState.start)
+app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}")
+app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}")
+app.add_page(forgot_page, route="/forgot", title=f"Восстановление пароля — {supplier}")
 app.add_page(reset_page, route="/reset", title=f"Новый пароль — {supplier}", on_load=ResetState.inspect)
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)

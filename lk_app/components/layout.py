@@ -73,8 +73,14 @@ def _tel(phone: str) -> str:
     return "+7" + digits[1:] if digits.startswith("8") else digits
 
 
-def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (), width: str = "440px") -> rx.Component:
-    """A page: header, a titled card of the given width, footer; fits a 360-px phone."""
+def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (), width: str = "440px",
+         on_visit: rx.EventHandler | list[rx.EventHandler] | None = None) -> rx.Component:
+    """A page: header, a titled card of the given width, footer; fits a 360-px phone.
+
+    `on_visit` runs when the page is opened, and not again when a dropped websocket reconnects (Reflex runs a
+    page's on_load then too): what starts a flow afresh goes there, or a phone that froze the tab while its owner
+    read an SMS would come back to an emptied form.
+    """
     return rx.box(
         header(*menu),
         rx.el.main(
@@ -96,6 +102,7 @@ def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (
         footer(),
         min_height="100vh",
         background="var(--gray-2)",
+        **({"on_mount": on_visit} if on_visit is not None else {}),
     )
 
 

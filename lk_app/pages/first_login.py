@@ -105,4 +105,5 @@ def first_login_page() -> rx.Component:
         TITLE,
         rx.match(S.step, ("register", _register_step()), ("sent", _sent_step()), _prove_step()),
         rx.link("← Вход в Личный кабинет", href="/", size="2"),
+        on_visit=S.start,
     )

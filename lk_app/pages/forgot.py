@@ -93,6 +93,7 @@ def forgot_page() -> rx.Component:
         ),
         _contact_centre(),
         rx.link("← Вход в Личный кабинет", href="/", size="2"),
+        on_visit=S.start,
     )
 
 

@@ -48,4 +48,5 @@ def register_page() -> rx.Component:
         TITLE,
         rx.cond(S.step == "sent", _sent(), _form()),
         rx.link("← Вход в Личный кабинет", href="/", size="2"),
+        on_visit=S.start,
     )

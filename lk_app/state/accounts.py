@@ -102,10 +102,14 @@ class AccountsState(rx.State):
         return self.errors.get("", "")
 
     @rx.event
-    async def load(self):
-        """Require a live session, then list the LK's accounts."""
+    def start(self):
+        """A visit starts with the dialog closed and no message."""
         self.dialog_open = False
         self.removing = self.notice = self.list_error = ""
+
+    @rx.event
+    async def load(self):
+        """Require a live session, then list the LK's accounts (again after a reconnect: an open dialog stays)."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
             return rx.redirect("/")

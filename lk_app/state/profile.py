@@ -59,13 +59,17 @@ class ProfileState(PhoneCodeMixin, rx.State):
         self.notice = "" if errors else notice
 
     @rx.event
+    def start(self):
+        """A visit starts with no messages and no phone code under way."""
+        self.errors, self.notice = {}, ""
+        self._forget_phone_code()
+
+    @rx.event
     async def load(self):
-        """Require a live session, then show the profile."""
+        """Require a live session, then show the profile (again after a reconnect: the code under way stays)."""
         user = await self._user()
         if user is None:
             return rx.redirect("/")
-        self.errors, self.notice = {}, ""
-        self._forget_phone_code()
         await self._refresh(user)
         return None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -37,6 +37,31 @@ def poll(condition, timeout: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"{condition.__name__} did not come true in {timeout} s"
         time.sleep(0.1)
+
+
+class DroppableConnection:
+    """The page's websockets to the backend, passed through Playwright so a test can drop one as a flaky mobile
+    network or a frozen background tab does; Reflex then reconnects, hydrates again and reruns the page's on_load."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+        self.sockets: list[WebSocketRoute] = []
+        page.route_web_socket(re.compile(r"/_event"), self._open)
+
+    def _open(self, socket: WebSocketRoute) -> None:
+        socket.connect_to_server()
+        self.sockets.append(socket)
+
+    def drop(self, timeout_ms: int = 20_000) -> None:
+        """Close the live websocket from the network's side, and wait until the page has opened a new one."""
+        opened = len(self.sockets)
+        assert opened, "the page has no websocket to drop"
+        self.sockets[-1].close()
+        waited = 0
+        while len(self.sockets) == opened:  # Playwright hands over the new socket while the page waits
+            assert waited < timeout_ms, f"the page did not reconnect in {timeout_ms} ms"
+            self._page.wait_for_timeout(100)
+            waited += 100
 
 
 def e164(phone: str) -> str:

@@ -9,6 +9,7 @@ from lk_app.models import AccountLink, BillingAccount
 from lk_app.services import db
 from lk_app.settings import get_settings
 from tests.e2e.helpers import (
+    DroppableConnection,
     add_account_in_settings,
     expect_on_cabinet,
     fill_add_account,
@@ -64,6 +65,23 @@ def test_a_second_and_a_third_account_appear_at_once_and_the_choice_is_remembere
     log_in(page, customer.number)
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
     _expect_card(page, second)
+
+
+def test_a_connection_dropped_while_the_dialog_is_open_keeps_it_open(page: Page, lk):
+    # Reflex reruns /settings' on_load when the websocket reconnects; it used to close the dialog being filled in.
+    connection = DroppableConnection(page)
+    customer = registered_customer(page, lk)
+    second = load_customer("Петрова")
+    log_in(page, customer.number)
+    expect_on_cabinet(page, customer)
+    page.get_by_role("link", name="Настройки").click()
+    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    page.get_by_label("Лицевой счёт").fill(second.number)
+    connection.drop()
+    page.get_by_label("Сумма последнего платежа").fill("1234,56")
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.get_by_text(f"Лицевой счёт {second.number} добавлен")).to_be_visible()
+    expect(_listed(page, second)).to_be_visible()
 
 
 def test_refusals_name_the_field_and_keep_what_was_typed(page: Page, lk):

@@ -9,6 +9,7 @@ from lk_app.models import OutboxMessage
 from lk_app.services import db
 from tests.e2e.helpers import (
     PASSWORD,
+    DroppableConnection,
     confirm,
     e164,
     expect_on_cabinet,
@@ -53,6 +54,21 @@ def test_first_login_confirmed_by_sms_enters_the_cabinet_at_once(page: Page, lk)
     expect_on_cabinet(page, customer)
     # The e-mail still gets its link, for the e-bills to come.
     assert any("/confirm?token=" in link for link in links_in(lk.sendgrid.wait_for_mail(customer.email, timeout=20)))
+
+
+def test_a_connection_dropped_while_the_customer_reads_the_sms_loses_nothing(page: Page, lk):
+    # On a phone the customer leaves for the SMS app; the frozen tab's websocket can drop, and Reflex reruns the
+    # page's on_load when it reconnects. Before, that sent the customer back to step 1 with the code forgotten.
+    connection = DroppableConnection(page)
+    customer, phone = load_customer(), new_phone()
+    _sms_tab(page, lk, customer, phone)
+    code = _code(lk, phone)
+    connection.drop()
+    page.get_by_label("Код подтверждения").fill(code)
+    page.get_by_role("button", name="ОК").click()
+    expect(page.get_by_text("Подтверждено")).to_be_visible()
+    page.get_by_role("button", name="Сохранить").click()
+    expect_on_cabinet(page, customer)
 
 
 def test_the_phone_typed_in_the_form_prefills_the_sms_tab(page: Page, lk):
