@@ -33,14 +33,20 @@ class ReadingsState(rx.State):
     message: str = ""
     accepted: bool = False
     jump_question: str = ""
-    form_key: int = 0  # a new key after an account switch empties the inputs the browser holds
+    form_key: int = 0  # a new key empties the inputs the browser holds
     _number: str = ""
+    _shown: tuple = ()  # the account and readings the inputs were last filled from
 
     def _show_form(self, number: str, form: ReadingsForm | None) -> None:
         """Show the form of `number`, as the readings service gave it (None: not the LK's own, or no account)."""
         self._number = number if form is not None else ""
         self.message, self.accepted, self.jump_question = "", False, ""
-        self.form_key += 1
+        shown = (self._number, tuple((slot.key, slot.last, slot.current) for slot in form.slots) if form else ())
+        # Only another account or readings accepted since empty what was typed: the cabinet reloads on every
+        # reconnect, and a customer gone to read the meter must find the figures still there.
+        if shown != self._shown:
+            self._shown = shown
+            self.form_key += 1
         if form is None:
             self.window_open, self.window_note, self.sent_note, self.fields = False, "", "", []
             return

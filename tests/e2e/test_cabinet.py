@@ -13,7 +13,7 @@ from lk_app import clock
 from lk_app.billing.importer import import_billing_dir
 from lk_app.services.months import last_periods, month_name, month_name_lower, period_of
 from lk_app.settings import get_settings
-from tests.e2e.helpers import Customer, expect_on_cabinet, log_in, registered_customer
+from tests.e2e.helpers import Customer, DroppableConnection, expect_on_cabinet, log_in, registered_customer
 from tests.fakes.sendgrid_server import text_of
 
 METER = "E-5501"
@@ -125,6 +125,20 @@ def test_submit_a_reading_then_correct_it(page: Page, lk):
         page.reload()
         expect(page.get_by_label(DAY)).to_have_value("1\u00a0110")
         expect(page.get_by_label(NIGHT)).to_have_value("560,5")
+
+
+def test_readings_typed_before_a_dropped_connection_are_still_there_to_send(page: Page, lk):
+    # The cabinet reloads on every reconnect; a customer who went to the meter with the tab frozen keeps the figures.
+    connection = DroppableConnection(page)
+    with clock_on_day(20) as today:
+        open_cabinet(page, lk, today)
+        page.get_by_label(DAY).fill("1 120")
+        page.get_by_label(NIGHT).fill("560,5")
+        connection.drop()
+        expect(page.get_by_label(DAY)).to_have_value("1 120")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_role("alert").filter(has_text=f"Показания за {month_name_lower(period_of(today))} приняты")
+               ).to_be_visible()
 
 
 def test_refusals_lower_reading_and_a_jump_to_confirm(page: Page, lk):
