@@ -27,8 +27,6 @@ from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
-from lk_app.state.feedback import FeedbackState
-from lk_app.state.login import LoginState
 from lk_app.state.operator import OperatorState
 from lk_app.state.recovery import ResetState
 from lk_app.state.profile import ProfileState
@@ -56,7 +54,7 @@ app = rx.App(
 )
 app.register_lifespan_task(outbox_dispatcher)
 
-app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=[LoginState.reset_form, FeedbackState.start, DemoState.load_samples])
+app.add_page(login_page, route="/", title=f"{LOGIN_TITLE} — {supplier}", on_load=DemoState.load_samples)
 app.add_page(first_login_page, route="/first-login", title=f"Первый вход — {supplier}")
 app.add_page(register_page, route="/register", title=f"Регистрация — {supplier}")
 app.add_page(forgot_page, route="/forgot", title=f"Восстановление пароля — {supplier}")
@@ -64,7 +62,7 @@ app.add_page(reset_page, route="/reset", title=f"Новый пароль — {su
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
-app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}", on_load=FeedbackState.start)
+app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}")
 app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)
 app.add_page(unsubscribe_page, route="/unsubscribe", title=f"{UNSUBSCRIBE_TITLE} — {supplier}", on_load=UnsubscribeState.inspect)
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)

@@ -45,4 +45,4 @@ def feedback_form() -> rx.Component:
 
 def feedback_page() -> rx.Component:
     """«Обратная связь» as a page of its own."""
-    return page(TITLE, feedback_form(), rx.link("← Вход в Личный кабинет", href="/", size="2"))
+    return page(TITLE, feedback_form(), rx.link("← Вход в Личный кабинет", href="/", size="2"), on_visit=S.start)

@@ -111,4 +111,5 @@ def login_page() -> rx.Component:
         _feedback_dialog(),
         _email_popup(),
         _demo_samples(),
+        on_visit=[LoginState.reset_form, FeedbackState.start],
     )
