@@ -9,6 +9,7 @@ from lk_app.models import AccountLink, BillingAccount
 from lk_app.services import db
 from lk_app.settings import get_settings
 from tests.e2e.helpers import (
+    Customer,
     DroppableConnection,
     add_account_in_settings,
     expect_on_cabinet,
@@ -28,6 +29,17 @@ SWITCHER = "Выбор лицевого счёта"
 def _listed(page: Page, customer):
     """The customer's account in the settings list."""
     return page.get_by_role("list", name="Лицевые счета").get_by_text(customer.number, exact=True)
+
+
+def _add_dialog_open(page: Page, lk) -> tuple[Customer, Customer]:
+    """A registered customer in «Настройки» with «Добавить лицевой счёт» open, and another customer's account."""
+    customer = registered_customer(page, lk)
+    other = load_customer("Петрова")
+    log_in(page, customer.number)
+    expect_on_cabinet(page, customer)
+    page.get_by_role("link", name="Настройки").click()
+    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    return customer, other
 
 
 def _expect_card(page: Page, customer) -> None:
@@ -70,12 +82,7 @@ def test_a_second_and_a_third_account_appear_at_once_and_the_choice_is_remembere
 def test_a_connection_dropped_while_the_dialog_is_open_keeps_it_open(page: Page, lk):
     # Reflex reruns /settings' on_load when the websocket reconnects; it used to close the dialog being filled in.
     connection = DroppableConnection(page)
-    customer = registered_customer(page, lk)
-    second = load_customer("Петрова")
-    log_in(page, customer.number)
-    expect_on_cabinet(page, customer)
-    page.get_by_role("link", name="Настройки").click()
-    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    customer, second = _add_dialog_open(page, lk)
     page.get_by_label("Лицевой счёт").fill(second.number)
     connection.drop()
     page.get_by_label("Сумма последнего платежа").fill("1234,56")
@@ -85,12 +92,7 @@ def test_a_connection_dropped_while_the_dialog_is_open_keeps_it_open(page: Page,
 
 
 def test_refusals_name_the_field_and_keep_what_was_typed(page: Page, lk):
-    customer = registered_customer(page, lk)
-    other = load_customer("Петрова")
-    log_in(page, customer.number)
-    expect_on_cabinet(page, customer)
-    page.get_by_role("link", name="Настройки").click()
-    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    customer, other = _add_dialog_open(page, lk)
     dialog = page.get_by_role("dialog", name="Добавление лицевого счёта")
 
     fill_add_account(page, other.number, "1234")
@@ -110,12 +112,7 @@ def test_refusals_name_the_field_and_keep_what_was_typed(page: Page, lk):
 
 
 def test_five_wrong_amounts_lock_the_account_and_say_when_to_try_again(page: Page, lk):
-    customer = registered_customer(page, lk)
-    other = load_customer("Петрова")
-    log_in(page, customer.number)
-    expect_on_cabinet(page, customer)
-    page.get_by_role("link", name="Настройки").click()
-    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    customer, other = _add_dialog_open(page, lk)
     for cents in range(1, 6):
         fill_add_account(page, other.number, f"1,0{cents}")
         expect(page.locator("#add_account_amount-error")).to_be_visible()
@@ -181,12 +178,7 @@ def test_an_added_account_is_removed_after_confirmation_the_registration_one_nev
 
 
 def test_adding_after_the_session_ended_adds_nothing_and_leads_to_the_login_page(page: Page, lk):
-    customer = registered_customer(page, lk)
-    other = load_customer("Петрова")
-    log_in(page, customer.number)
-    expect_on_cabinet(page, customer)
-    page.get_by_role("link", name="Настройки").click()
-    page.get_by_role("button", name="Добавить лицевой счёт").click()
+    customer, other = _add_dialog_open(page, lk)
     revoke_sessions(customer.number)
     fill_add_account(page, other.number, "1234,56")
     expect(page).to_have_url(re.compile(r"/$"))
