@@ -31,12 +31,18 @@ def new_phone() -> str:
     return f"8 (912) 000-{n // 100:02d}-{n % 100:02d}"
 
 
-def poll(condition, timeout: float = 20) -> None:
-    """Wait until `condition()` holds, checking ten times a second; fail after `timeout` seconds."""
+def poll(condition, timeout: float = 20, page: Page | None = None) -> None:
+    """Wait until `condition()` holds, checking ten times a second; fail after `timeout` seconds.
+
+    With a `page`, it waits in Playwright, which meanwhile delivers what the page sends to the test's handlers.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"{condition.__name__} did not come true in {timeout} s"
-        time.sleep(0.1)
+        if page is None:
+            time.sleep(0.1)
+        else:
+            page.wait_for_timeout(100)
 
 
 class DroppableConnection:
@@ -52,16 +58,16 @@ class DroppableConnection:
         socket.connect_to_server()
         self.sockets.append(socket)
 
-    def drop(self, timeout_ms: int = 20_000) -> None:
+    def drop(self) -> None:
         """Close the live websocket from the network's side, and wait until the page has opened a new one."""
         opened = len(self.sockets)
         assert opened, "the page has no websocket to drop"
         self.sockets[-1].close()
-        waited = 0
-        while len(self.sockets) == opened:  # Playwright hands over the new socket while the page waits
-            assert waited < timeout_ms, f"the page did not reconnect in {timeout_ms} ms"
-            self._page.wait_for_timeout(100)
-            waited += 100
+
+        def reconnected() -> bool:
+            return len(self.sockets) > opened
+
+        poll(reconnected, page=self._page)
 
 
 def e164(phone: str) -> str:
