@@ -2,6 +2,8 @@
 
 import asyncio
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -16,6 +18,7 @@ from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import SESSION_COOKIE, redeem_login_grant, resolve_session, revoke_session
 from lk_app.settings import get_settings
 
+T = TypeVar("T")
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _ACCOUNT_NUMBER = re.compile(r"\d{6,15}")
 
@@ -58,18 +61,23 @@ async def close_session(request: Request) -> RedirectResponse:
     return response
 
 
-async def download_bill(request: Request) -> Response:
-    """A month's bill of one of the session's own accounts as a PDF; the login page without a live session."""
+async def _of_own_account(request: Request, valid: bool, service: Callable[..., T | None], *args: str) -> T | Response:
+    """`service(user_id, *args)` for the cookie's session, or the answer instead: the login page without a live
+    session, and one 404 alike for a malformed address, someone else's account and a month without a bill."""
     user = await asyncio.to_thread(db.run, resolve_session, request.cookies.get(SESSION_COOKIE))
     if user is None:
         return RedirectResponse(_frontend("/"), status_code=303)
+    found = await asyncio.to_thread(db.run, service, user.user_id, *args) if valid else None
+    return PlainTextResponse("Счёт не найден.", status_code=404) if found is None else found
+
+
+async def download_bill(request: Request) -> Response:
+    """A month's bill of one of the session's own accounts as a PDF."""
     period, number = request.path_params["period"], request.path_params["account"]
-    document = None
-    if _PERIOD.fullmatch(period) and _ACCOUNT_NUMBER.fullmatch(number):
-        document = await asyncio.to_thread(db.run, bill_document, user.user_id, number, period)
-    if document is None:
-        # The same answer for a month without charges and for someone else's account.
-        return PlainTextResponse("Счёт не найден.", status_code=404)
+    valid = bool(_PERIOD.fullmatch(period) and _ACCOUNT_NUMBER.fullmatch(number))
+    document = await _of_own_account(request, valid, bill_document, number, period)
+    if isinstance(document, Response):
+        return document
     filename, pdf = document
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
@@ -77,14 +85,11 @@ async def download_bill(request: Request) -> Response:
 
 
 async def payment_qr_image(request: Request) -> Response:
-    """The payment QR of one of the session's own accounts for its amount to pay now; the login page without a live session."""
-    user = await asyncio.to_thread(db.run, resolve_session, request.cookies.get(SESSION_COOKIE))
-    if user is None:
-        return RedirectResponse(_frontend("/"), status_code=303)
+    """The payment QR of one of the session's own accounts for its amount to pay now."""
     number = request.path_params["account"]
-    svg = await asyncio.to_thread(db.run, payment_qr_svg, user.user_id, number) if _ACCOUNT_NUMBER.fullmatch(number) else None
-    if svg is None:
-        return PlainTextResponse("Счёт не найден.", status_code=404)
+    svg = await _of_own_account(request, bool(_ACCOUNT_NUMBER.fullmatch(number)), payment_qr_svg, number)
+    if isinstance(svg, Response):
+        return svg
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
 
 
