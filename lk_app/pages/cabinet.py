@@ -262,4 +262,5 @@ def cabinet_page() -> rx.Component:
         add_account_dialog(),
         menu=customer_menu(),
         width="640px",
+        on_visit=R.start,
     )

@@ -37,11 +37,24 @@ class ReadingsState(rx.State):
     _number: str = ""
     _shown: tuple = ()  # the account and readings the inputs were last filled from
 
-    def _show_form(self, number: str, form: ReadingsForm | None) -> None:
-        """Show the form of `number`, as the readings service gave it (None: not the LK's own, or no account)."""
-        self._number = number if form is not None else ""
+    @rx.event
+    def start(self):
+        """A visit to the cabinet starts without the last submission's answer."""
+        self._forget_answer()
+
+    def _forget_answer(self) -> None:
         self.message, self.accepted, self.jump_question = "", False, ""
-        shown = (self._number, tuple((slot.key, slot.last, slot.current) for slot in form.slots) if form else ())
+
+    def _show_form(self, number: str, form: ReadingsForm | None) -> None:
+        """Show the form of `number`, as the readings service gave it (None: not the LK's own, or no account).
+
+        The same account shown again (a reconnect reloads the cabinet) keeps the answer to its last submission.
+        """
+        number = number if form is not None else ""
+        if number != self._number:
+            self._forget_answer()
+        self._number = number
+        shown = (number, tuple((slot.key, slot.last, slot.current) for slot in form.slots) if form else ())
         # Only another account or readings accepted since empty what was typed: the cabinet reloads on every
         # reconnect, and a customer gone to read the meter must find the figures still there.
         if shown != self._shown:
