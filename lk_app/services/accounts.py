@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from lk_app.billing.normalize import normalize_account_number
@@ -13,7 +13,7 @@ from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
-from lk_app.services import limits
+from lk_app.services import db, limits
 from lk_app.settings import get_settings
 
 RECENT_PAYMENTS = 6
@@ -135,28 +135,9 @@ def _paid_recently(account_id: int, kopecks: int, *, session: Session) -> bool:
     ).first() is not None
 
 
-def _hold(locks: list[tuple[int, str]], *, session: Session) -> None:
-    """Let no other transaction check and change the same things until this one ends; call before any savepoint.
-
-    PostgreSQL takes an advisory lock per (class, key). SQLite has one writer at a time: taking its write lock
-    before the first read makes the whole transaction run alone (the driver would begin only at the first write).
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # One round trip for all of them, taken left to right: every caller lists its classes in the same order.
-        calls = ", ".join(f"pg_advisory_xact_lock(:class{n}, hashtext(:key{n}))" for n in range(len(locks)))
-        values = {name: value for n, (lock_class, key) in enumerate(locks)
-                  for name, value in ((f"class{n}", lock_class), (f"key{n}", key))}
-        connection.execute(text(f"SELECT {calls}"), values)
-    elif connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
-            raw.execute("BEGIN IMMEDIATE")
-
-
 def hold_accounts_of_email(email: str, *, session: Session) -> None:
     """Serialize link changes of the LKs with this e-mail until the transaction ends, so the cap is checked and kept at once."""
-    _hold([(_LOCK_EMAIL, email)], session=session)
+    db.hold([(_LOCK_EMAIL, email)], session=session)
 
 
 def _accounts_held(owners, *, session: Session) -> set[int]:
@@ -196,8 +177,8 @@ def add_account(user_id: int, number_text: str, amount_text: str, *, session: Se
         return AddOutcome(refusals=refusals)
     kopecks = parse_amount(amount_text)
     user = session.get(LkUser, user_id)
-    _hold([(_LOCK_USER, str(user_id)), (_LOCK_ACCOUNT, number)] + ([(_LOCK_EMAIL, user.email)] if user.email else []),
-          session=session)
+    db.hold([(_LOCK_USER, str(user_id)), (_LOCK_ACCOUNT, number)] + ([(_LOCK_EMAIL, user.email)] if user.email else []),
+            session=session)
     account = session.exec(select(BillingAccount).where(BillingAccount.number == number)).first()
     if account is not None and session.exec(
         select(AccountLink.id).where(AccountLink.user_id == user_id, AccountLink.account_id == account.id)

@@ -76,23 +76,34 @@ def _throttle(key: str, ip: str, *, session: Session) -> LoginOutcome | None:
 
 
 def log_in(identifier: str, password: str, *, ip: str, session: Session) -> LoginOutcome:
-    """Check the credentials; known and unknown identifiers take the same path and time."""
+    """Check the credentials; known and unknown identifiers take the same path and time.
+
+    Ends the session's transaction twice, so call it in a session of its own (`db.run`): the try is counted as
+    a failure in a short locked transaction, so simultaneous tries see one another and only as many reach a
+    password check as the rule allows; bcrypt then runs with no transaction open (on SQLite an open write would
+    stop every other writer for its ~¼ s); the verdict is settled in a second transaction.
+    """
     key = identifier_key(identifier)
+    limits.hold([(limits.LOGIN_PER_IDENTIFIER, key), (limits.LOGIN_PER_IP, ip)], session=session)
     refusal = _throttle(key, ip, session=session)
     if refusal:
         return refusal
     user = find_user(identifier, session=session)
-    if user is None:
+    limits.record(limits.LOGIN_PER_IDENTIFIER, key, session=session)
+    ip_failure = limits.record(limits.LOGIN_PER_IP, ip, session=session)
+    password_hash = user.password_hash if user is not None else None
+    session.commit()
+    if password_hash is None:
         burn_verify_time(password)
         matched = False
     else:
-        matched = verify_password(password, user.password_hash)
+        matched = verify_password(password, password_hash)
     if not matched:
-        limits.record(limits.LOGIN_PER_IDENTIFIER, key, session=session)
-        limits.record(limits.LOGIN_PER_IP, ip, session=session)
         return LoginOutcome(LoginStatus.INVALID)
     limits.forget(limits.LOGIN_PER_IDENTIFIER, key, session=session)
-    legacy_hash = user.password_hash if is_legacy(user.password_hash) else None
+    # The IP's limit counts failures only; its other failures stay.
+    limits.withdraw([ip_failure], session=session)
+    legacy_hash = password_hash if is_legacy(password_hash) else None
     # An operator's LK has no contact to confirm (whoever ran create-operator vouched for it), and an old
     # portal's LK was confirmed there.
     if not (user.email_confirmed or user.phone_confirmed or user.migrated_at or user.role == OPERATOR):

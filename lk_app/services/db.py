@@ -1,6 +1,7 @@
 """The database engine, transactions and migrations."""
 
-from collections.abc import Callable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +55,34 @@ def run(service: Callable[..., T], *args, **kwargs) -> T:
     """Call a service function in its own transaction (what states hand to a thread)."""
     with session_scope() as session:
         return service(*args, session=session, **kwargs)
+
+
+def _lock_key(key: str) -> int:
+    """The signed 32-bit number PostgreSQL's two-key advisory locks take for a key."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
+
+
+def hold(locks: Iterable[tuple[int, str]], *, session: Session) -> None:
+    """Let no other transaction check and change the same things until this one ends; call before any savepoint.
+
+    PostgreSQL takes an advisory lock per (class, key). SQLite has one writer at a time: taking its write lock
+    before the first read makes the whole transaction run alone (the driver would begin only at the first write).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Taken in one order, whoever asks and in whatever order they list them, so no two transactions wait in a
+        # circle; the same lock twice (in one call or in two) is no harm, a transaction holds it again.
+        numbers = sorted({(lock_class, _lock_key(key)) for lock_class, key in locks})
+        calls = ", ".join(f"pg_advisory_xact_lock(:class{n}, :key{n})" for n in range(len(numbers)))
+        values = {name: value for n, (lock_class, key) in enumerate(numbers)
+                  for name, value in ((f"class{n}", lock_class), (f"key{n}", key))}
+        if numbers:
+            # One round trip for all of them.
+            connection.execute(text(f"SELECT {calls}"), values)
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
 
 
 def ping(*, session: Session) -> None:

@@ -202,7 +202,8 @@ def save_subscription(
     user = session.get(LkUser, user_id)
     kept = subscription is not None and subscription.email == email and subscription.confirmed_at is not None
     proven = kept or _address_proven(user, email, session=session)
-    if not proven and limits.exceeded(limits.EBILL_CONFIRMATION_PER_USER, str(user_id), session=session):
+    # A link to an unproven address is the counted attempt; a proven one sends nothing and costs nothing.
+    if not proven and limits.admit([(limits.EBILL_CONFIRMATION_PER_USER, str(user_id))], session=session):
         return SaveOutcome.LIMITED, email
     if subscription is None:
         subscription = EbillSubscription(link_id=link.id, email=email)
@@ -211,7 +212,6 @@ def save_subscription(
     session.add(subscription)
     if proven:
         return SaveOutcome.SUBSCRIBED, email
-    limits.record(limits.EBILL_CONFIRMATION_PER_USER, str(user_id), session=session)
     settings = get_settings()
     ttl = settings.email_link_ttl_hours
     token = issue_link_token(user_id, CONFIRM_EBILL_EMAIL, email, timedelta(hours=ttl), per_address=True,

@@ -91,14 +91,9 @@ def submit_feedback(form: FeedbackForm, *, ip: str, session: Session) -> Feedbac
         return FeedbackResult(errors=errors)
     address, is_email = contact
     subject = address.casefold()  # ANNA@ and anna@ are one sender to a limit, whatever mail servers say
-    wait = max(
-        limits.seconds_until_free(limits.FEEDBACK_PER_IP, ip, session=session),
-        limits.seconds_until_free(limits.FEEDBACK_PER_CONTACT, subject, session=session),
-    )
+    wait = limits.admit([(limits.FEEDBACK_PER_IP, ip), (limits.FEEDBACK_PER_CONTACT, subject)], session=session)
     if wait:
         return FeedbackResult(retry_after_seconds=wait)
-    limits.record(limits.FEEDBACK_PER_IP, ip, session=session)
-    limits.record(limits.FEEDBACK_PER_CONTACT, subject, session=session)
     ticket = FeedbackTicket(name=plain_text(form.name), contact=address, contact_is_email=is_email, account_number=number,
                             message=plain_text(form.message), ip=ip[:45])
     session.add(ticket)
