@@ -101,7 +101,7 @@ def logged_in_cookie(db_url: str) -> str:
         session.add(AccountLink(user_id=user.id, account_id=account.id, primary=True))
         # The cookie route's own two steps: a grant, then the session it is traded for.
         grant = issue_login_grant(user.id, session=session)
-        session_id = redeem_login_grant(grant, ip="127.0.0.1", user_agent="Lighthouse", session=session)
+        session_id = redeem_login_grant(*grant, ip="127.0.0.1", user_agent="Lighthouse", session=session)
     return f"{SESSION_COOKIE}={session_id}"
 
 

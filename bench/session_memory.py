@@ -81,7 +81,7 @@ def seed_sessions(db_url: str, count: int) -> list[str]:
             session.flush()
             session.add(AccountLink(user_id=user.id, account_id=account.id, primary=True))
             grant = issue_login_grant(user.id, session=session)
-            session_ids.append(redeem_login_grant(grant, ip="127.0.0.1", user_agent="bench", session=session))
+            session_ids.append(redeem_login_grant(*grant, ip="127.0.0.1", user_agent="bench", session=session))
         return session_ids
 
     return db.run(make)

@@ -15,7 +15,13 @@ from starlette.routing import Route
 from lk_app.services import db
 from lk_app.services.ebills import bill_document, unsubscribe_by_token
 from lk_app.services.history import payment_qr_svg
-from lk_app.services.sessions import SESSION_COOKIE, redeem_login_grant, resolve_session, revoke_session
+from lk_app.services.sessions import (
+    SESSION_COOKIE,
+    login_nonce_cookie,
+    redeem_login_grant,
+    resolve_session,
+    revoke_session,
+)
 from lk_app.settings import get_settings
 
 T = TypeVar("T")
@@ -27,19 +33,31 @@ def _frontend(path: str) -> str:
     return (rx.config.get_config().deploy_url or "").rstrip("/") + path
 
 
+def _cross_site(request: Request) -> bool:
+    """Whether the browser says another site sent this request (login CSRF, a forced logout)."""
+    return request.headers.get("sec-fetch-site", "") == "cross-site"
+
+
 async def open_session(request: Request) -> RedirectResponse:
-    """Trade a single-use grant for a fresh session cookie and go to the cabinet."""
-    session_id = await asyncio.to_thread(
+    """Trade a single-use grant for a fresh session cookie and go to the cabinet; only in the browser that logged in.
+
+    That browser holds the grant's nonce in a cookie its login page set just before it came here; a page of another
+    site can send a browser to this address but cannot give it that cookie, and says so in Sec-Fetch-Site too.
+    """
+    settings = get_settings()
+    nonce_cookie = login_nonce_cookie(settings.secure_cookies)
+    session_id = None if _cross_site(request) else await asyncio.to_thread(
         db.run,
         redeem_login_grant,
         request.query_params.get("grant", ""),
+        request.cookies.get(nonce_cookie, ""),
         ip=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
     )
     if session_id is None:
         return RedirectResponse(_frontend("/"), status_code=303)
-    settings = get_settings()
     response = RedirectResponse(_frontend("/cabinet"), status_code=303)
+    response.delete_cookie(nonce_cookie, path="/", secure=settings.secure_cookies, samesite="strict")
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -53,8 +71,10 @@ async def open_session(request: Request) -> RedirectResponse:
     return response
 
 
-async def close_session(request: Request) -> RedirectResponse:
-    """Revoke the cookie's session, clear the cookie and go to the login page."""
+async def close_session(request: Request) -> Response:
+    """A POST from LK's own page: revoke the cookie's session, clear the cookie and go to the login page."""
+    if _cross_site(request):
+        return PlainTextResponse("Выход возможен только со страницы Личного кабинета.", status_code=403)
     await asyncio.to_thread(db.run, revoke_session, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(_frontend("/"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=get_settings().secure_cookies)
@@ -121,7 +141,7 @@ backend_routes = Starlette(
     routes=[
         Route("/health", health, methods=["GET"]),
         Route("/auth/session", open_session, methods=["GET"]),
-        Route("/auth/logout", close_session, methods=["GET"]),
+        Route("/auth/logout", close_session, methods=["POST"]),
         Route("/bills/{period}/{account}.pdf", download_bill, methods=["GET"]),
         Route("/payment-qr/{account}.svg", payment_qr_image, methods=["GET"]),
         Route("/ebills/unsubscribe", one_click_unsubscribe, methods=["GET", "POST"]),

@@ -21,6 +21,7 @@ class RenderedMessage:
     subject: str
     text: str
     html: str
+    carries_secret: bool  # a link with a token in it: the outbox wipes the bodies once the message is sent
 
 
 def hours_phrase(hours: int) -> str:
@@ -38,8 +39,30 @@ def _link_lifetime(context: Mapping[str, object]) -> dict[str, object]:
     return {"ttl": hours_phrase(int(context["ttl_hours"]))}
 
 
+# What a change notice names, by the change (lk_app.services.credentials.Change): neutral, never the new value.
+CHANGE_PHRASES = {
+    "password": "изменён пароль",
+    "reset": "пароль восстановлен",
+    "email_requested": "запрошена смена e-mail",
+    "email": "изменён e-mail",
+    "phone": "изменён телефон",
+    "sessions_ended": "завершены все входы",
+    "operator_email": "контакт-центр изменил e-mail",
+}
+
+
+def _change(context: Mapping[str, object]) -> dict[str, object]:
+    return {"what": CHANGE_PHRASES[str(context["change"])]}
+
+
+def change_notice_sms(change: str, link: str) -> str:
+    """The SMS that tells the LK's phone of a change: short, neutral, with its «Это не я» link."""
+    return f"В Личном кабинете {CHANGE_PHRASES[change]}. Если это не вы, нажмите «Это не я»: {link}"
+
+
 # Words that depend on the caller's numbers are worked out here, so the template files stay plain text.
 _DERIVED: dict[str, Callable[[Mapping[str, object]], dict[str, object]]] = {
+    "credentials_changed": _change,
     "confirm_registration": _link_lifetime,
     "reset_password": _link_lifetime,
     "confirm_new_email": _link_lifetime,
@@ -55,6 +78,18 @@ def _sources(template: str) -> tuple[str, str, str]:
     # The .txt file is written like a mail: the subject line, a blank line, then the body.
     subject, _, text = (TEMPLATE_DIR / f"{template}.txt").read_text(encoding="utf-8").partition("\n\n")
     return subject, text, (TEMPLATE_DIR / f"{template}.html").read_text(encoding="utf-8")
+
+
+# Every link a template puts in a message carries a token (a confirmation, a reset, «Это не я», an unsubscribe)
+# except these, to pages anyone may open: a new link placeholder is a secret unless it is named here.
+_PUBLIC_LINKS = frozenset({"cabinet_link"})
+
+
+@lru_cache
+def _carries_secret(template: str) -> bool:
+    """Whether a template's message holds a link token: it has a placeholder `link` or `…_link` that is not public."""
+    names = {name for source in _sources(template) for name in Template(source).get_identifiers()}
+    return any((name == "link" or name.endswith("_link")) and name not in _PUBLIC_LINKS for name in names)
 
 
 @lru_cache
@@ -86,4 +121,5 @@ def render(template: str, **context: object) -> RenderedMessage:
     escaped = {name: html.escape(str(value)) for name, value in values.items()}
     escaped["subject"] = html.escape(subject)
     body_html = Template(html_source).substitute(escaped)
-    return RenderedMessage(subject=subject, text=text, html=html_layout.substitute(escaped, content=body_html))
+    return RenderedMessage(subject=subject, text=text, html=html_layout.substitute(escaped, content=body_html),
+                           carries_secret=_carries_secret(template))

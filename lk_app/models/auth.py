@@ -16,6 +16,7 @@ class AuthSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     id_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="lk_user.id", index=True)
+    epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # the LK's credential epoch at login
     created_at: datetime = Field(default_factory=now)
     last_seen_at: datetime = Field(default_factory=now)
     revoked_at: datetime | None = None
@@ -31,6 +32,9 @@ class LoginGrant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     grant_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="lk_user.id")
+    epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The hash of the nonce the logging-in browser was given: the cookie route redeems the grant only beside it.
+    browser_hash: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     expires_at: datetime
     used_at: datetime | None = None
 
@@ -44,7 +48,8 @@ class OneTimeToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="lk_user.id", index=True)
     purpose: str = Field(max_length=20)
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254)  # where the link went: an address, or a phone for an SMS notice
+    epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=now)
     expires_at: datetime
     used_at: datetime | None = None
@@ -65,6 +70,11 @@ class SmsCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
     expires_at: datetime
     attempts: int = 0  # every try counts, and a newer code starts from its predecessor's count
+    # A code for an existing LK (recovery, a new phone) dies with the LK's credential epoch.
+    user_id: int | None = Field(default=None, foreign_key="lk_user.id")
+    epoch: int | None = None
+    # The hash of the nonce held by the tab that asked for the code: only that tab's tries count against it.
+    requester_hash: str | None = Field(default=None, max_length=64)
     verified_at: datetime | None = None
     used_at: datetime | None = None
     revoked_at: datetime | None = None

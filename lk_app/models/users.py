@@ -25,6 +25,9 @@ class LkUser(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=16)
     phone_confirmed: bool = False
     role: str = Field(default=CUSTOMER, max_length=20)
+    # Bumped by every change of password, e-mail or phone, a reset, «Выйти на всех устройствах» and an operator's
+    # change: every session, grant, link and code of an older epoch is refused where it is redeemed.
+    credential_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The account the cabinet showed last, so the next visit from any browser opens on it.
     chosen_account_id: int | None = Field(default=None, foreign_key="billing_account.id", ondelete="SET NULL")
     # Set for LKs carried over from the old portal: they enter without a new confirmation.

@@ -15,6 +15,8 @@ def _new_link() -> rx.Component:
                                 width="100%")),
         ("ebill", rx.vstack(rx.text("Сохраните адрес для счетов ещё раз в «Настройках» — придёт новая ссылка."),
                             rx.link("Войти", href="/"), width="100%")),
+        ("not_me", rx.vstack(rx.text("Если войти не получается, восстановите пароль или позвоните в контакт-центр."),
+                             rx.link("Забыли пароль?", href="/forgot"), width="100%")),
         _new_registration_link(),
     )
 
@@ -42,8 +44,11 @@ def confirm_page() -> rx.Component:
                     rx.text(rx.match(S.kind,
                                      ("new_email", "Чтобы получать письма на новый адрес, нажмите «Подтвердить»."),
                                      ("ebill", "Чтобы получать счета на этот адрес, нажмите «Подтвердить»."),
+                                     ("not_me", "Если изменения в Личном кабинете сделали не вы, нажмите «Это не я»: "
+                                                "все входы завершатся, прежний адрес или телефон вернётся."),
                                      "Чтобы завершить регистрацию, нажмите «Подтвердить».")),
-                    rx.button("Подтвердить", on_click=S.confirm, size="3", width="100%", loading=S.busy),
+                    rx.button(rx.cond(S.kind == "not_me", "Это не я", "Подтвердить"), on_click=S.confirm, size="3",
+                              width="100%", loading=S.busy),
                     spacing="3",
                     width="100%",
                 ),
@@ -52,7 +57,8 @@ def confirm_page() -> rx.Component:
                 "confirmed",
                 rx.vstack(
                     alert(rx.match(S.kind, ("new_email", "Новый e-mail подтверждён"),
-                                   ("ebill", "Адрес для счетов подтверждён"), "Регистрация подтверждена"), color="green"),
+                                   ("ebill", "Адрес для счетов подтверждён"), ("not_me", S.notice),
+                                   "Регистрация подтверждена"), color="green"),
                     rx.link(rx.button("Войти", size="3", width="100%"), href="/", width="100%"),
                     spacing="3",
                     width="100%",

@@ -58,6 +58,8 @@ def _phone() -> rx.Component:
             labelled_row("Сейчас", rx.cond(S.phone != "", S.phone, "не указан")),
             phone_with_code_button(S, "Новый телефон", S.sms_phone_error, "Получить код"),
             field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
+            field("Пароль для смены телефона", "phone_password", S.errors.get("phone_password", ""), type="password",
+                  autocomplete="current-password"),
             _notice("phone"),
             rx.button("Сменить телефон", type="submit", variant="outline"),
             spacing="2",

@@ -14,6 +14,11 @@ from lk_app.services.tokens import new_secret, secret_hash
 from lk_app.settings import get_settings
 
 CONFIRM_REGISTRATION = "confirm_registration"
+# «Это не я» links of a change notice: they outlive the epoch they were sent under, since the next change an intruder
+# makes must not kill the owner's way back.
+NOT_ME_EMAIL = "not_me_email"
+NOT_ME_PHONE = "not_me_phone"
+NOT_ME_PURPOSES = (NOT_ME_EMAIL, NOT_ME_PHONE)
 
 
 class LinkState(enum.Enum):
@@ -39,15 +44,16 @@ def issue_link_token(
     """A new 256-bit token for the user; every older unused token of that purpose dies.
 
     With `per_address` only the older tokens for the same address die: an LK may be confirming several addresses
-    for its bills at once.
+    for its bills at once. «Это не я» links never replace each other: each notice must keep its way back.
     """
     moment = now()
-    revoke_link_tokens(user_id, purpose, email=email if per_address else None, session=session)
+    if purpose not in NOT_ME_PURPOSES:
+        revoke_link_tokens(user_id, purpose, email=email if per_address else None, session=session)
     token = new_secret(256)
+    epoch = session.exec(select(LkUser.credential_epoch).where(LkUser.id == user_id)).one()
     session.add(
-        OneTimeToken(
-            token_hash=secret_hash(token), user_id=user_id, purpose=purpose, email=email, expires_at=moment + ttl
-        )
+        OneTimeToken(token_hash=secret_hash(token), user_id=user_id, purpose=purpose, email=email, epoch=epoch,
+                     expires_at=moment + ttl)
     )
     session.flush()
     return token
@@ -82,12 +88,17 @@ def find_link_token(token: str, purposes: tuple[str, ...], *, session: Session) 
     """Whether a token made for one of `purposes` can still be used; its row tells which purpose."""
     if not token or len(token) > 200:
         return LinkCheck(LinkState.UNKNOWN)
-    row = session.exec(
-        select(OneTimeToken).where(OneTimeToken.token_hash == secret_hash(token), OneTimeToken.purpose.in_(purposes))
+    found = session.exec(
+        select(OneTimeToken, LkUser.credential_epoch)
+        .join(LkUser, LkUser.id == OneTimeToken.user_id)
+        .where(OneTimeToken.token_hash == secret_hash(token), OneTimeToken.purpose.in_(purposes))
     ).first()
-    if row is None:
+    if found is None:
         return LinkCheck(LinkState.UNKNOWN)
-    if row.used_at is not None or row.revoked_at is not None:
+    row, epoch = found
+    # A link of an older credential epoch died with it: a change of password, e-mail or phone ended it.
+    outlived = row.epoch != epoch and row.purpose not in NOT_ME_PURPOSES
+    if row.used_at is not None or row.revoked_at is not None or outlived:
         return LinkCheck(LinkState.USED, row)
     if row.expires_at <= now():
         return LinkCheck(LinkState.EXPIRED, row)

@@ -23,13 +23,11 @@ from lk_app.services import limits
 from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email, holder_name
 from lk_app.services.auth import FREE_FAILURES
 from lk_app.services.contacts import normalize_email, normalize_phone
-from lk_app.services.email_links import revoke_link_tokens
+from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
 from lk_app.services.feedback import MESSAGE_MAX, grouped, plain_text
 from lk_app.services.passwords import hash_password, password_problem
-from lk_app.services.profile import CONFIRM_NEW_EMAIL, SessionView, active_sessions, device_name
-from lk_app.services.recovery import RESET_PASSWORD
+from lk_app.services.profile import SessionView, active_sessions, device_name
 from lk_app.services.registration import login_problem, queue_confirmation, resend_confirmation
-from lk_app.services.sessions import revoke_user_sessions
 from lk_app.settings import get_settings
 
 SEARCH_RESULTS = 20
@@ -274,9 +272,9 @@ def set_email(
 
     Set at once rather than after confirmation (as the customer's own change is) because this is the
     case where the customer cannot get in: recovery by e-mail must reach the new address now, and any
-    link followed from it proves the address. Every link sent to the old address dies, and the old
-    address is told nothing: whoever holds it now would learn the new one. Returns field errors or the
-    new address; None when there is no such customer.
+    link followed from it proves the address. A new credential epoch ends every session, link and code;
+    the old address and phone are told in neutral words (not the new address) with «Это не я». Returns
+    field errors or the new address; None when there is no such customer.
     """
     operator = require_operator(operator_id, session=session)
     user = _customer(login, session=session)
@@ -298,10 +296,9 @@ def set_email(
     if errors:
         return errors, ""
     old = user.email or "не указан"
+    tell_owner(user, Change.OPERATOR_EMAIL, **previous_contacts(user), session=session)
     user.email, user.email_confirmed = email, False
-    session.add(user)
-    for purpose in (RESET_PASSWORD, CONFIRM_NEW_EMAIL):
-        revoke_link_tokens(user.id, purpose, session=session)
+    bump_epoch(user, session=session)
     queue_confirmation(user, session=session)
     _audit(operator, Action.SET_EMAIL, session=session, user=user, detail=f"{old} → {email}")
     return {}, email
@@ -344,7 +341,8 @@ def end_sessions(operator_id: int, login: str, *, session: Session) -> int | Non
     user = _customer(login, session=session)
     if user is None:
         return None
-    ended = revoke_user_sessions(user.id, session=session)
+    ended = len(active_sessions(user.id, None, session=session))
+    bump_epoch(user, session=session)
     _audit(operator, Action.END_SESSIONS, session=session, user=user, detail=f"{ended}")
     return ended
 

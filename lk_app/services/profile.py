@@ -6,15 +6,14 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from lk_app.clock import now
-from lk_app.messaging.outbox import queue_email
 from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
 from lk_app.models import AuthSession, LkUser
 from lk_app.services import limits
 from lk_app.services.contacts import normalize_email
+from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
 from lk_app.services.email_links import LinkState, mail_link, use_link_token
 from lk_app.services.passwords import hash_password, password_problem, verify_password
 from lk_app.services.registration import CODE_REFUSALS, PhoneProof
-from lk_app.services.sessions import revoke_user_sessions
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, use_phone_proof
 from lk_app.services.tokens import secret_hash
 from lk_app.settings import get_settings
@@ -52,13 +51,23 @@ def profile_of(user_id: int, *, session: Session) -> ProfileView:
 
 
 def _password_refusal(user: LkUser, password: str, *, session: Session) -> str | None:
-    """Why the current password does not let the change through; wrong guesses count as failed logins."""
-    if limits.exceeded(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session):
+    """Why the current password does not let the change through; wrong guesses count as failed logins.
+
+    As in `log_in`, the guess is counted before bcrypt and the session's transaction is committed around the
+    check, which runs with no transaction open: call this before anything that must be atomic with the change.
+    """
+    counted = (limits.LOGIN_PER_IDENTIFIER, user.login_key)
+    limits.hold([counted], session=session)
+    if limits.exceeded(*counted, session=session):
         return TOO_MANY
-    if verify_password(password, user.password_hash):
-        return None
-    limits.record(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session)
-    return WRONG_PASSWORD
+    failure = limits.record(*counted, session=session)
+    password_hash = user.password_hash
+    session.commit()
+    if not verify_password(password, password_hash):
+        return WRONG_PASSWORD
+    limits.withdraw([failure], session=session)
+    session.commit()  # so the caller's bcrypt of a new password does not run inside SQLite's write lock either
+    return None
 
 
 def change_password(
@@ -71,10 +80,8 @@ def change_password(
     if problem := password_problem(new, confirmation, forbidden=(user.login, user.email or "")):
         return {"new_password": problem}
     user.password_hash = hash_password(new)
-    session.add(user)
-    revoke_user_sessions(user.id, keep=keep_session, session=session)
-    if user.email:
-        queue_email(session=session, to=user.email, template="password_changed", login=user.login)
+    tell_owner(user, Change.PASSWORD, **previous_contacts(user), session=session)
+    bump_epoch(user, keep_session=keep_session, session=session)
     return {}
 
 
@@ -87,39 +94,50 @@ def request_email_change(user_id: int, new_email: str, password: str, *, session
         return {"new_email": "Укажите e-mail в виде name@example.ru."}, ""
     if email == user.email:
         return {"new_email": "Это и есть текущий адрес."}, ""
+    # The password first: its check commits (bcrypt runs outside any lock), so the cap's lock is taken after it.
+    if refusal := _password_refusal(user, password, session=session):
+        return {"email_password": refusal}, ""
     hold_accounts_of_email(email, session=session)
     if accounts_after_email_change(user.id, email, session=session) > settings.max_accounts_per_email:
         return {"new_email": f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."}, ""
-    if refusal := _password_refusal(user, password, session=session):
-        return {"email_password": refusal}, ""
     mail_link(user, CONFIRM_NEW_EMAIL, email, ttl_hours=settings.email_link_ttl_hours, page="/confirm",
               template="confirm_new_email", session=session)
-    if user.email:
-        queue_email(session=session, to=user.email, template="email_change_requested", login=user.login, new_email=email)
+    tell_owner(user, Change.EMAIL_REQUESTED, **previous_contacts(user), session=session)
     return {}, email
 
 
-def confirm_new_email(token: str, *, session: Session) -> LinkState:
-    """Use a new-address link: from now on the LK's mail goes there."""
+def confirm_new_email(token: str, *, keep_session: str | None = None, session: Session) -> LinkState:
+    """Use a new-address link: from now on the LK's mail goes there, and only the browser that followed it stays in."""
     verdict = use_link_token(token, CONFIRM_NEW_EMAIL, session=session)
     if verdict.state is LinkState.VALID:
         user = session.get(LkUser, verdict.token.user_id)
+        tell_owner(user, Change.EMAIL, **previous_contacts(user), session=session)
         user.email, user.email_confirmed = verdict.token.email, True
-        session.add(user)
+        bump_epoch(user, keep_session=keep_session, session=session)
     return verdict.state
 
 
-def change_phone(user_id: int, proof: PhoneProof, *, session: Session) -> dict[str, str]:
-    """The new phone, proved by the SMS code sent to it. Returns field errors."""
-    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, session=session)
+def change_phone(
+    user_id: int, proof: PhoneProof, password: str, *, keep_session: str | None, session: Session
+) -> dict[str, str]:
+    """The new phone, after the current password and the SMS code sent to the new number. Returns field errors."""
+    user = session.get(LkUser, user_id)
+    if refusal := _password_refusal(user, password, session=session):
+        return {"phone_password": refusal}
+    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, requester=proof.requester, session=session)
     if verdict.outcome is not Check.OK:
         return {"sms_code": CODE_REFUSALS[verdict.outcome]}
     if not use_phone_proof(verdict.code_id, proof.phone, CONFIRM_PHONE, session=session):
         return {"sms_code": CODE_REFUSALS[Check.NONE]}
-    user = session.get(LkUser, user_id)
+    tell_owner(user, Change.PHONE, **previous_contacts(user), session=session)
     user.phone, user.phone_confirmed = proof.phone, True
-    session.add(user)
+    bump_epoch(user, keep_session=keep_session, session=session)
     return {}
+
+
+def log_out_everywhere(user_id: int, *, session: Session) -> None:
+    """«Выйти на всех устройствах»: a new epoch ends every session, grant, link and code of the LK, this one too."""
+    bump_epoch(session.get(LkUser, user_id), session=session)
 
 
 def active_sessions(user_id: int, current: str | None, *, session: Session) -> list[SessionView]:
@@ -130,6 +148,7 @@ def active_sessions(user_id: int, current: str | None, *, session: Session) -> l
         select(AuthSession)
         .where(
             AuthSession.user_id == user_id,
+            AuthSession.epoch == session.get(LkUser, user_id).credential_epoch,
             col(AuthSession.revoked_at).is_(None),
             AuthSession.last_seen_at > moment - timedelta(minutes=settings.session_idle_minutes),
             AuthSession.created_at > moment - timedelta(hours=settings.session_absolute_hours),

@@ -1,29 +1,32 @@
-"""Password recovery by an e-mail link or an SMS code: one answer whether the LK exists or not."""
+"""Password recovery by an e-mail link or an SMS code, and «Это не я»: one answer whether the LK exists or not."""
 
 import enum
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from lk_app.messaging.outbox import queue_email
 from lk_app.models import LkUser
 from lk_app.services import limits
 from lk_app.services.auth import find_user, identifier_key
+from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
 from lk_app.services.email_links import (
+    NOT_ME_EMAIL,
+    NOT_ME_PURPOSES,
+    LinkCheck,
     LinkState,
     check_link_token,
+    find_link_token,
     mail_link,
-    revoke_link_tokens,
     use_link_token,
 )
 from lk_app.services.passwords import burn_verify_time, hash_password, password_problem
-from lk_app.services.sessions import revoke_user_sessions
-from lk_app.services.sms_codes import Check, check_sms_code, issue_sms_code, revoke_sms_codes
+from lk_app.services.sms_codes import Check, check_sms_code, issue_sms_code
 from lk_app.settings import get_settings
 
 RESET_PASSWORD = "reset_password"
-WRONG_CODE = "Неверный код или логин. Проверьте цифры из СМС."
-DEAD_CODE = "Код больше не действует. Запросите новый."
+# Every refusal of a code is one answer: a dead code, a wrong one and an unknown LK must read alike.
+WRONG_CODE = "Неверный или устаревший код, или неверный логин. Проверьте цифры из СМС или запросите новый код."
+TOO_MANY_CODES = "Слишком много попыток. Попробуйте через час."
 
 
 class Channel(enum.Enum):
@@ -45,37 +48,46 @@ class ResetResult:
         return not self.errors
 
 
-def request_recovery(identifier: str, channel: Channel, *, ip: str, session: Session) -> None:
+def request_recovery(identifier: str, channel: Channel, *, ip: str, requester: str, session: Session) -> None:
     """Send a reset link or code to the LK's own e-mail or confirmed phone; nothing tells whether it exists.
 
     Unknown identifiers, LKs without that contact and limited requests all end here silently; the
     caller answers the same words in the same time whatever happened (the state pads the time).
+    A code is bound to the `requester`, the nonce of the tab that asked: only that tab can try it.
     """
     key = identifier_key(identifier)
-    if limits.exceeded(limits.RECOVERY_PER_IDENTIFIER, key, session=session) or limits.exceeded(
-        limits.RECOVERY_PER_IP, ip, session=session
-    ):
+    if limits.admit(((limits.RECOVERY_PER_IDENTIFIER, key), (limits.RECOVERY_PER_IP, ip)), session=session):
         return
-    limits.record(limits.RECOVERY_PER_IDENTIFIER, key, session=session)
-    limits.record(limits.RECOVERY_PER_IP, ip, session=session)
     user = find_user(identifier, session=session)
     if user is None:
         return
     if channel is Channel.EMAIL and user.email:
-        mail_link(user, RESET_PASSWORD, user.email, ttl_hours=get_settings().reset_link_ttl_hours, page="/reset",
-                  template="reset_password", session=session)
+        _mail_reset_link(user, user.email, session=session)
     elif channel is Channel.SMS and user.phone and user.phone_confirmed:
-        issue_sms_code(user.phone, RESET_PASSWORD, ip=ip, session=session)
+        issue_sms_code(user.phone, RESET_PASSWORD, ip=ip, requester=requester, user=user, session=session)
+
+
+def _mail_reset_link(user: LkUser, address: str, *, session: Session) -> None:
+    mail_link(user, RESET_PASSWORD, address, ttl_hours=get_settings().reset_link_ttl_hours, page="/reset",
+              template="reset_password", session=session)
 
 
 def reset_link_state(token: str, *, session: Session) -> LinkState:
     """What `/reset` should offer for this token, without using it."""
-    return check_link_token(token, RESET_PASSWORD, session=session).state
+    return _reset_link(token, session=session).state
+
+
+def _reset_link(token: str, *, session: Session) -> LinkCheck:
+    """The reset link's verdict; a link sent to an address that is no longer the LK's e-mail is spent."""
+    verdict = check_link_token(token, RESET_PASSWORD, session=session)
+    if verdict.state is LinkState.VALID and session.get(LkUser, verdict.token.user_id).email != verdict.token.email:
+        return LinkCheck(LinkState.USED, verdict.token)
+    return verdict
 
 
 def reset_by_link(token: str, password: str, confirmation: str, *, session: Session) -> ResetResult | LinkState:
     """Set a new password with a reset link: the link's state when it cannot be used, else the verdict on the password."""
-    verdict = check_link_token(token, RESET_PASSWORD, session=session)
+    verdict = _reset_link(token, session=session)
     if verdict.state is not LinkState.VALID:
         return verdict.state
     user = session.get(LkUser, verdict.token.user_id)
@@ -84,37 +96,80 @@ def reset_by_link(token: str, password: str, confirmation: str, *, session: Sess
     spent = use_link_token(token, RESET_PASSWORD, session=session)
     if spent.state is not LinkState.VALID:
         return spent.state
-    if user.email == spent.token.email:
-        user.email_confirmed = True  # following the link proved the address
+    user.email_confirmed = True  # following the link proved the address, which is the LK's current one
     _set_password(user, password, session=session)
     return ResetResult({})
 
 
-def reset_by_sms(identifier: str, code: str, password: str, confirmation: str, *, session: Session) -> ResetResult:
-    """Set a new password with the SMS code sent to the LK's confirmed phone; a wrong pair gets one answer."""
+def reset_by_sms(
+    identifier: str, code: str, password: str, confirmation: str, *, ip: str, requester: str, session: Session
+) -> ResetResult:
+    """Set a new password with the SMS code this tab asked for; every refusal reads and costs the same for any LK.
+
+    The order of the checks depends on nothing secret: the limits (by identifier and address), the password
+    against what was typed, then the code — and every path that does not set the password burns one bcrypt,
+    as setting it costs one.
+    """
+    key = identifier_key(identifier)
+    if limits.admit(((limits.RESET_CODE_PER_IDENTIFIER, key), (limits.RESET_CODE_PER_IP, ip)), session=session):
+        burn_verify_time(password)
+        return ResetResult({"code": TOO_MANY_CODES})
+    if problem := password_problem(password, confirmation, forbidden=(identifier,)):
+        burn_verify_time(password)
+        return ResetResult({"password": problem})
     user = find_user(identifier, session=session)
     phone = user.phone if user is not None and user.phone_confirmed else None
-    if phone is None:
-        burn_verify_time(password)  # no code to check: spend what a real reset would spend
+    verdict = check_sms_code(phone, RESET_PASSWORD, code, requester=requester, session=session) if phone else None
+    if verdict is None or verdict.outcome is not Check.OK:
+        burn_verify_time(password)
         return ResetResult({"code": WRONG_CODE})
+    # Only one who holds the code learns that the password may not equal the LK's login or e-mail.
     if problem := password_problem(password, confirmation, forbidden=(user.login, user.email or "")):
+        burn_verify_time(password)
         return ResetResult({"password": problem})
-    verdict = check_sms_code(phone, RESET_PASSWORD, code, session=session)
-    if verdict.outcome is not Check.OK:
-        return ResetResult({"code": WRONG_CODE if verdict.outcome is Check.WRONG else DEAD_CODE})
-    user.phone_confirmed = True
     _set_password(user, password, session=session)
     return ResetResult({})
 
 
 def _set_password(user: LkUser, password: str, *, session: Session) -> None:
-    """The new hash; every session, link and code of the LK dies, the lock is lifted, and the owner is told."""
+    """The new hash; a new epoch ends every session, link and code, the lock is lifted, and the owner is told."""
     user.password_hash = hash_password(password)
-    session.add(user)
-    revoke_user_sessions(user.id, session=session)
-    revoke_link_tokens(user.id, RESET_PASSWORD, session=session)
-    if user.phone:
-        revoke_sms_codes(user.phone, RESET_PASSWORD, session=session)
+    tell_owner(user, Change.RESET, **previous_contacts(user), session=session)
+    bump_epoch(user, session=session)
     limits.forget(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session)
-    if user.email:
-        queue_email(session=session, to=user.email, template="password_changed", login=user.login)
+
+
+class Disowned(enum.Enum):
+    """What «Это не я» did, after ending every session: where the way back to the LK went."""
+
+    RESET_LINK_SENT = "reset_link_sent"  # a reset link to the notice's address, the LK's e-mail again
+    PHONE_RESTORED = "phone_restored"  # the phone is the notice's number again: recover by SMS
+
+
+def not_me_link(token: str, *, session: Session) -> LinkCheck:
+    """The verdict on an «Это не я» link, without using it."""
+    return find_link_token(token, NOT_ME_PURPOSES, session=session)
+
+
+def disown_change(token: str, *, session: Session) -> Disowned | LinkState:
+    """«Это не я»: end every session, grant, link and code, put back the contact the notice went to, start recovery.
+
+    The notice went to the e-mail or phone the LK had before the change: if the change moved the LK away from it,
+    it comes back (confirmed: the link proves it is held), so an intruder's new address loses the LK again.
+    """
+    found = not_me_link(token, session=session)
+    if found.state is not LinkState.VALID:
+        return found.state
+    spent = use_link_token(token, found.token.purpose, session=session)
+    if spent.state is not LinkState.VALID:
+        return spent.state
+    user = session.get(LkUser, spent.token.user_id)
+    if spent.token.purpose == NOT_ME_EMAIL:
+        user.email, user.email_confirmed = spent.token.email, True
+    else:
+        user.phone, user.phone_confirmed = spent.token.email, True
+    bump_epoch(user, session=session)
+    if spent.token.purpose == NOT_ME_EMAIL:
+        _mail_reset_link(user, user.email, session=session)
+        return Disowned.RESET_LINK_SENT
+    return Disowned.PHONE_RESTORED

@@ -59,14 +59,15 @@ class ProofResult:
 def prove_account(number_text: str, surname_text: str, *, ip: str, session: Session) -> ProofResult:
     """Step 1 of first login: does this surname hold this account? Counts failures per account and IP."""
     number = normalize_account_number(number_text) or ""
-    if limits.exceeded(limits.FIRST_LOGIN_PER_ACCOUNT, number, session=session) or limits.exceeded(
-        limits.FIRST_LOGIN_PER_IP, ip, session=session
-    ):
+    counted = ((limits.FIRST_LOGIN_PER_ACCOUNT, number), (limits.FIRST_LOGIN_PER_IP, ip))
+    # Only failures count, so the check, the comparison and the record run under one lock.
+    limits.hold(counted, session=session)
+    if any(limits.exceeded(limit, subject, session=session) for limit, subject in counted):
         return ProofResult(Proof.LIMITED)
     account = session.exec(select(BillingAccount).where(BillingAccount.number == number)).first()
     if account is None or account.surname_key != surname_key(surname_text):
-        limits.record(limits.FIRST_LOGIN_PER_ACCOUNT, number, session=session)
-        limits.record(limits.FIRST_LOGIN_PER_IP, ip, session=session)
+        for limit, subject in counted:
+            limits.record(limit, subject, session=session)
         return ProofResult(Proof.MISMATCH)
     # Only the LK registered with the account holds it for good; a relative's link leaves the holder free to register.
     primary = select(AccountLink.id).where(AccountLink.account_id == account.id, AccountLink.primary)
@@ -89,10 +90,11 @@ class RegistrationForm:
 
 @dataclass(frozen=True)
 class PhoneProof:
-    """The phone and the SMS code the customer typed for it; the server re-checks both."""
+    """The phone and the SMS code the customer typed for it, and the tab's claim on the code; the server re-checks all."""
 
     phone: str
     code: str
+    requester: str
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _check_phone_proof(proof: PhoneProof | None, errors: dict[str, str], *, sess
     if proof is None or not proof.code.strip():
         errors["sms_code"] = "Подтвердите телефон: получите код по СМС и введите его."
         return None
-    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, session=session)
+    verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, requester=proof.requester, session=session)
     if verdict.outcome is not Check.OK:
         errors["sms_code"] = CODE_REFUSALS[verdict.outcome]
         return None
@@ -223,6 +225,7 @@ class LoginRegistrationForm:
     phone: str
     code: str
     consent: bool
+    requester: str  # the tab's claim on the code it asked for
 
 
 def register_by_login(form: LoginRegistrationForm, *, session: Session) -> RegistrationResult:
@@ -239,7 +242,7 @@ def register_by_login(form: LoginRegistrationForm, *, session: Session) -> Regis
         errors["password"] = problem
     if not form.consent:
         errors["consent"] = CONSENT_MISSING
-    proof = PhoneProof(phone, form.code) if phone else None
+    proof = PhoneProof(phone, form.code, form.requester) if phone else None
     code_id = _check_phone_proof(proof, errors, session=session) if proof else None
     if errors:
         return RegistrationResult(errors=errors)
@@ -267,13 +270,9 @@ def resend_confirmation(user_id: int, *, ip: str, session: Session) -> str | Non
     user = session.get(LkUser, user_id)
     if user is None or user.email_confirmed or not user.email:
         return None
-    subject = str(user_id)
-    if limits.exceeded(limits.CONFIRMATION_RESEND_PER_USER, subject, session=session) or limits.exceeded(
-        limits.CONFIRMATION_RESEND_PER_IP, ip, session=session
-    ):
+    if limits.admit([(limits.CONFIRMATION_RESEND_PER_USER, str(user_id)), (limits.CONFIRMATION_RESEND_PER_IP, ip)],
+                    session=session):
         return None
-    limits.record(limits.CONFIRMATION_RESEND_PER_USER, subject, session=session)
-    limits.record(limits.CONFIRMATION_RESEND_PER_IP, ip, session=session)
     queue_confirmation(user, session=session)
     return user.email
 

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_sms
-from lk_app.models import SmsCode
+from lk_app.models import LkUser, SmsCode
 from lk_app.services import limits
+from lk_app.services.tokens import secret_hash
 
 CONFIRM_PHONE = "confirm_phone"
 CODE_TTL = timedelta(minutes=10)
@@ -73,26 +74,31 @@ def _latest(phone: str, purpose: str, *, session: Session) -> SmsCode | None:
     ).first()
 
 
-def issue_sms_code(phone: str, purpose: str, *, ip: str, session: Session) -> CodeIssue:
-    """Send a fresh code to a normalized phone through the outbox, unless a limit says to wait."""
+def issue_sms_code(
+    phone: str, purpose: str, *, ip: str, requester: str, user: LkUser | None = None, session: Session
+) -> CodeIssue:
+    """Send a fresh code to a normalized phone through the outbox, unless a limit says to wait.
+
+    The code is bound to the `requester` (a nonce the asking tab keeps) and, for an existing LK, to its
+    credential epoch: only that tab's tries count against it, and a change of credentials ends it.
+
+    The phone's counts are locked before its newest code is read, so of simultaneous requests one sends and
+    the others see its code: the resend pause and the volume limits are checked and kept in one step.
+    """
+    counted = ((limits.SMS_PER_PHONE_HOUR, phone), (limits.SMS_PER_PHONE_DAY, phone), (limits.SMS_PER_IP, ip))
+    limits.hold(counted, session=session)
     moment = now()
     previous = _latest(phone, purpose, session=session)
     if previous is not None and moment - previous.created_at < RESEND_AFTER:
         wait = RESEND_AFTER - (moment - previous.created_at)
         return CodeIssue(Issue.WAIT, max(1, int(wait.total_seconds() + 0.999)))
-    waits = [
-        limits.seconds_until_free(limit, subject, session=session)
-        for limit, subject in (
-            (limits.SMS_PER_PHONE_HOUR, phone),
-            (limits.SMS_PER_PHONE_DAY, phone),
-            (limits.SMS_PER_IP, ip),
-        )
-    ]
-    if max(waits) > 0:
-        return CodeIssue(Issue.LIMITED, max(waits))
+    wait = limits.admit(counted, session=session)
+    if wait:
+        return CodeIssue(Issue.LIMITED, wait)
 
+    requester_hash = secret_hash(requester)
     inherited = 0
-    if previous is not None and moment - previous.created_at < TRIES_MEMORY:
+    if previous is not None and moment - previous.created_at < TRIES_MEMORY and previous.requester_hash == requester_hash:
         inherited = previous.attempts
     revoke_sms_codes(phone, purpose, session=session)
     code = f"{secrets.randbelow(10**6):06d}"
@@ -106,11 +112,12 @@ def issue_sms_code(phone: str, purpose: str, *, ip: str, session: Session) -> Co
             created_at=moment,
             expires_at=moment + CODE_TTL,
             attempts=inherited,
+            user_id=user.id if user is not None else None,
+            epoch=user.credential_epoch if user is not None else None,
+            requester_hash=requester_hash,
         )
     )
     queue_sms(session=session, to=phone, text=SMS_TEXT.format(code=code))
-    for limit, subject in ((limits.SMS_PER_PHONE_HOUR, phone), (limits.SMS_PER_PHONE_DAY, phone), (limits.SMS_PER_IP, ip)):
-        limits.record(limit, subject, session=session)
     return CodeIssue(Issue.SENT, int(RESEND_AFTER.total_seconds()))
 
 
@@ -123,14 +130,17 @@ def revoke_sms_codes(phone: str, purpose: str, *, session: Session) -> None:
     )
 
 
-def check_sms_code(phone: str, purpose: str, code: str, *, session: Session) -> CodeCheck:
+def check_sms_code(phone: str, purpose: str, code: str, *, requester: str, session: Session) -> CodeCheck:
     """Judge a typed code against the newest one sent; every try is counted before it is compared.
 
     A right code gives its try back, so the customer may present a verified code again (the form
     that spends it may be refused for another field) while wrong guesses stay capped at MAX_TRIES.
+    Only the tab that asked for the code may try it: anyone else's guess finds no code and burns nothing.
     """
     row = _latest(phone, purpose, session=session)
     if row is None or row.revoked_at is not None or row.used_at is not None:
+        return CodeCheck(Check.NONE)
+    if row.requester_hash != secret_hash(requester) or not _of_current_epoch(row, session=session):
         return CodeCheck(Check.NONE)
     if row.verified_at is None and row.expires_at <= now():
         return CodeCheck(Check.EXPIRED)
@@ -153,6 +163,13 @@ def check_sms_code(phone: str, purpose: str, code: str, *, session: Session) -> 
         .values(attempts=SmsCode.attempts - 1, verified_at=func.coalesce(SmsCode.verified_at, now()))
     )
     return CodeCheck(Check.OK, row.id)
+
+
+def _of_current_epoch(row: SmsCode, *, session: Session) -> bool:
+    """Whether a code sent for an LK was sent in its current credential epoch (codes for no LK yet always are)."""
+    if row.user_id is None:
+        return True
+    return session.exec(select(LkUser.credential_epoch).where(LkUser.id == row.user_id)).one() == row.epoch
 
 
 def use_phone_proof(code_id: int, phone: str, purpose: str, *, session: Session) -> bool:

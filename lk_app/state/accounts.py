@@ -112,7 +112,7 @@ class AccountsState(rx.State):
         """Require a live session, then list the LK's accounts (again after a reconnect: an open dialog stays)."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         await self._refresh(user.user_id)
         self.loaded = True
         return None
@@ -135,7 +135,7 @@ class AccountsState(rx.State):
         """«Отправить»: link the account when its number and a recent payment match."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            yield rx.redirect("/")
+            yield await (await self.get_state(SessionState))._turn_away()
             return
         self.number = str(form_data.get(NUMBER_FIELD, "")).strip()[:40]
         self.amount = str(form_data.get(AMOUNT_FIELD, "")).strip()[:40]
@@ -174,7 +174,7 @@ class AccountsState(rx.State):
         """The confirmed removal; the number is looked up among the LK's own accounts only."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         number, self.removing = self.removing, ""
         removal = await asyncio.to_thread(db.run, remove_account, user.user_id, number)
         message = REMOVALS[removal].format(number=number)
@@ -188,7 +188,7 @@ class AccountsState(rx.State):
         """«Сохранить» under an account: its bill by e-mail on or off, at the address in the field."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         number = str(form_data.get("account", ""))[:20]
         wanted = bool(form_data.get("ebill_on"))
         email = str(form_data.get("ebill_email", "")).strip()[:254]

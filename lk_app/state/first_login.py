@@ -15,7 +15,7 @@ from lk_app.services.registration import (
     register_by_account,
 )
 from lk_app.state.phone_code import PhoneCodeMixin
-from lk_app.state.session import SessionState, navigate_to_backend
+from lk_app.state.session import SessionState, enter_with
 
 REGISTRATION_FIELDS = ("surname", "password", "email", "phone", "consent", "sms_code")
 MISMATCH = "Лицевой счёт с такой фамилией не найден. Проверьте номер и фамилию."
@@ -125,7 +125,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
             phone="" if by_sms else self.phone,
             consent=bool(form_data.get("consent")),
         )
-        proof = PhoneProof(self._verified_phone, self._sms_code) if by_sms else None
+        proof = PhoneProof(self._verified_phone, self._sms_code, self._code_requester()) if by_sms else None
         self.busy = True
         yield
         result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form, phone_proof=proof)
@@ -146,6 +146,6 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         self._account_id = None
         self.sent_to = result.email
         if result.grant:
-            yield navigate_to_backend("/auth/session", grant=result.grant)
+            yield enter_with(result.grant)
             return
         self.step = "sent"

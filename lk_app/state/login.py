@@ -9,7 +9,7 @@ from lk_app.services import db
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.old_portal import give_first_email, replace_legacy_hash
 from lk_app.services.registration import resend_confirmation
-from lk_app.state.session import SessionState, navigate_to_backend
+from lk_app.state.session import SessionState, enter_with
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class LoginState(rx.State):
             return
         if outcome.status is LoginStatus.OK:
             self.error = ""
-            yield navigate_to_backend("/auth/session", grant=outcome.grant)
+            yield enter_with(outcome.grant)
             return
         if outcome.status is LoginStatus.WAIT:
             self.error = f"Слишком много неудачных попыток. Повторите через {outcome.retry_after_seconds} с."
@@ -95,7 +95,7 @@ class LoginState(rx.State):
             yield rx.set_focus("first_email")
             return
         self.asking_email, self._email_for_user_id = False, None
-        yield navigate_to_backend("/auth/session", grant=grant)
+        yield enter_with(grant)
 
     @rx.event
     async def resend_link(self):

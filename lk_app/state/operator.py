@@ -56,10 +56,9 @@ async def _operator(state: rx.State) -> SessionUser | None:
     return await (await state.get_state(SessionState))._current_operator()
 
 
-def _refused(state: rx.State) -> rx.event.EventSpec:
-    """Wipe what the state shows and send the tab to the login page: its session ended or is not an operator's."""
-    state.reset()
-    return rx.redirect("/")
+async def _refused(state: rx.State) -> rx.event.EventSpec:
+    """Wipe what the tab shows and send it to the login page: its session ended or is not an operator's."""
+    return await (await state.get_state(SessionState))._turn_away()
 
 
 @dataclasses.dataclass
@@ -164,7 +163,7 @@ class OperatorState(rx.State):
         self.reset()
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         self.denied = user.role != OPERATOR
         self.operator_login = "" if self.denied else user.login
         self.ready = True
@@ -175,7 +174,7 @@ class OperatorState(rx.State):
         """«Найти»: LKs by account number, login, e-mail or phone."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.query = str(form_data.get("lk_query", "")).strip()[:254]
         views = await asyncio.to_thread(db.run, find_lks, operator.user_id, self.query)
         self.found = [FoundLk(v.login, v.email, v.phone, v.accounts) for v in views]
@@ -188,7 +187,7 @@ class OperatorState(rx.State):
         """Show one LK of the search results."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.notice, self.errors = "", {}
         card = await asyncio.to_thread(db.run, lk_card, operator.user_id, str(login)[:32])
         if card is None:
@@ -213,7 +212,7 @@ class OperatorState(rx.State):
         """«Сменить e-mail»: set the new address unconfirmed and send it a confirmation link."""
         operator = await _operator(self)
         if operator is None:
-            yield _refused(self)
+            yield await _refused(self)
             return
         new_email = str(form_data.get(NEW_EMAIL_FIELD, "")).strip()[:254]
         checked = bool(form_data.get(CALLER_CHECKED_FIELD))
@@ -236,7 +235,7 @@ class OperatorState(rx.State):
         """«Отправить ссылку подтверждения» to the LK's unconfirmed e-mail."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.errors = {}
         outcome = await asyncio.to_thread(db.run, resend_confirmation_link, operator.user_id, self.login)
         if outcome is None:
@@ -250,7 +249,7 @@ class OperatorState(rx.State):
         """«Снять блокировку входа»: forget the LK's failed logins."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.errors = {}
         forgotten = await asyncio.to_thread(db.run, unlock_login, operator.user_id, self.login)
         if forgotten is None:
@@ -265,7 +264,7 @@ class OperatorState(rx.State):
         """«Завершить все сеансы» of the LK."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.errors = {}
         ended = await asyncio.to_thread(db.run, end_sessions, operator.user_id, self.login)
         if ended is None:
@@ -329,7 +328,7 @@ class TicketsState(rx.State):
         """«Новые», «В работе», «Закрытые»."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.status = status if status in STATUS_LABELS else TICKET_NEW
         self.number, self.notice = 0, ""
         await self._list(operator)
@@ -340,7 +339,7 @@ class TicketsState(rx.State):
         """Show one ticket with its replies."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         self.notice = self.reply_error = ""
         try:
             await self._show(operator, int(number))
@@ -359,7 +358,7 @@ class TicketsState(rx.State):
         """«Взять в работу»."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         taken = await asyncio.to_thread(db.run, take_ticket, operator.user_id, self.number)
         return await self._after(operator, "Обращение взято в работу." if taken else "Обращение уже взял другой оператор.")
 
@@ -368,7 +367,7 @@ class TicketsState(rx.State):
         """«Ответить»: the answer goes to the ticket's e-mail."""
         operator = await _operator(self)
         if operator is None:
-            yield _refused(self)
+            yield await _refused(self)
             return
         body = str(form_data.get(REPLY_FIELD, ""))[:20_000]
         errors = await asyncio.to_thread(db.run, reply_to_ticket, operator.user_id, self.number, body)
@@ -387,7 +386,7 @@ class TicketsState(rx.State):
         """«Закрыть обращение»."""
         operator = await _operator(self)
         if operator is None:
-            return _refused(self)
+            return await _refused(self)
         closed = await asyncio.to_thread(db.run, close_ticket, operator.user_id, self.number)
         return await self._after(operator, "Обращение закрыто." if closed else "Обращение уже закрыто.")
 

@@ -8,6 +8,7 @@ from lk_app.services import db
 from lk_app.services.contacts import normalize_phone
 from lk_app.services.registration import CODE_REFUSALS, PHONE_FORMAT
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, Issue, check_sms_code, issue_sms_code
+from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
 
 CODE_SENT = "Код отправлен на {phone}. Он действует 10 минут."
@@ -28,6 +29,13 @@ class PhoneCodeMixin(rx.State, mixin=True):
     _verified_phone: str = ""
     _countdown_phone: str = ""  # the countdown holds back resends to this number only
     _countdown_run: int = 0  # a newer countdown ends the older one
+    _requester: str = ""  # this tab's claim on the codes it asked for: another tab's tries cannot burn them
+
+    def _code_requester(self) -> str:
+        """The tab's code nonce, made at its first use."""
+        if not self._requester:
+            self._requester = new_secret(128)
+        return self._requester
 
     def _forget_phone_code(self) -> None:
         """A fresh start: no phone, no code, no proof (the countdown runs out by itself)."""
@@ -61,7 +69,8 @@ class PhoneCodeMixin(rx.State, mixin=True):
             self.sms_phone_error = PHONE_FORMAT
             return rx.set_focus("sms_phone")
         session_state = await self.get_state(SessionState)
-        issued = await asyncio.to_thread(db.run, issue_sms_code, phone, CONFIRM_PHONE, ip=session_state._client_ip())
+        issued = await asyncio.to_thread(db.run, issue_sms_code, phone, CONFIRM_PHONE, ip=session_state._client_ip(),
+                                         requester=self._code_requester())
         if issued.outcome is Issue.SENT:
             self.sms_notice = CODE_SENT.format(phone=phone)
             self._sms_code = self.sms_code_error = ""
@@ -100,7 +109,8 @@ class PhoneCodeMixin(rx.State, mixin=True):
         if phone is None:
             self.sms_phone_error = PHONE_FORMAT
             return None
-        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self._sms_code)
+        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self._sms_code,
+                                          requester=self._code_requester())
         if verdict.outcome is not Check.OK:
             self.sms_code_error = CODE_REFUSALS[verdict.outcome]
             if verdict.outcome is Check.WRONG:

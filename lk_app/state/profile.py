@@ -7,11 +7,18 @@ import reflex as rx
 
 from lk_app.services import db
 from lk_app.services.contacts import normalize_phone
-from lk_app.services.profile import active_sessions, change_password, change_phone, profile_of, request_email_change
+from lk_app.services.profile import (
+    active_sessions,
+    change_password,
+    change_phone,
+    log_out_everywhere,
+    profile_of,
+    request_email_change,
+)
 from lk_app.services.registration import PHONE_FORMAT, PhoneProof
-from lk_app.services.sessions import SessionUser, revoke_user_sessions
+from lk_app.services.sessions import SessionUser
 from lk_app.state.phone_code import PhoneCodeMixin
-from lk_app.state.session import SessionState, navigate_to_backend
+from lk_app.state.session import SessionState, post_to_logout
 
 
 @dataclasses.dataclass
@@ -69,7 +76,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
         """Require a live session, then show the profile (again after a reconnect: the code under way stays)."""
         user = await self._user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         await self._refresh(user)
         return None
 
@@ -78,7 +85,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
         """«Сменить пароль»: the current password, then the new one; other sessions end at once."""
         user = await self._user()
         if user is None:
-            yield rx.redirect("/")
+            yield await (await self.get_state(SessionState))._turn_away()
             return
         keep = (await self.get_state(SessionState))._session_id()
         errors = await asyncio.to_thread(
@@ -102,7 +109,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
         """«Сменить e-mail»: a link to the new address; the old one stays until it is followed."""
         user = await self._user()
         if user is None:
-            yield rx.redirect("/")
+            yield await (await self.get_state(SessionState))._turn_away()
             return
         errors, address = await asyncio.to_thread(
             db.run,
@@ -121,7 +128,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
         """«Сменить телефон»: the new number, proved by the code sent to it."""
         user = await self._user()
         if user is None:
-            yield rx.redirect("/")
+            yield await (await self.get_state(SessionState))._turn_away()
             return
         self._take_phone(str(form_data.get("sms_phone", "")))
         phone = normalize_phone(self.sms_phone)
@@ -130,13 +137,16 @@ class ProfileState(PhoneCodeMixin, rx.State):
             self.sms_phone_error = PHONE_FORMAT
             yield rx.set_focus("sms_phone")
             return
-        proof = PhoneProof(phone, str(form_data.get("sms_code", "")).strip()[:12])
-        errors = await asyncio.to_thread(db.run, change_phone, user.user_id, proof)
-        self._say("phone", f"Телефон изменён на {phone}.", errors)
-        yield rx.set_value("sms_code", "")
+        proof = PhoneProof(phone, str(form_data.get("sms_code", "")).strip()[:12], self._code_requester())
+        keep = (await self.get_state(SessionState))._session_id()
+        errors = await asyncio.to_thread(db.run, change_phone, user.user_id, proof,
+                                         str(form_data.get("phone_password", ""))[:200], keep_session=keep)
+        self._say("phone", f"Телефон изменён на {phone}. Все другие входы в Личный кабинет завершены.", errors)
+        yield rx.set_value("phone_password", "")
         if errors:
-            yield rx.set_focus("sms_code")
+            yield rx.set_focus(next(iter(errors)))
             return
+        yield rx.set_value("sms_code", "")
         self._forget_phone_code()
         yield rx.set_value("sms_phone", "")
         await self._refresh(user)
@@ -146,6 +156,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
         """«Выйти на всех устройствах»: every session of the LK ends, this one too."""
         user = await self._user()
         if user is None:
-            return rx.redirect("/")
-        await asyncio.to_thread(db.run, revoke_user_sessions, user.user_id)
-        return navigate_to_backend("/auth/logout")
+            return await (await self.get_state(SessionState))._turn_away()
+        await asyncio.to_thread(db.run, log_out_everywhere, user.user_id)
+        await (await self.get_state(SessionState))._forget_lk()
+        return post_to_logout()

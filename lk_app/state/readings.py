@@ -71,7 +71,7 @@ class ReadingsState(rx.State):
         """Send this month's readings; refusals stay next to their fields, with what was typed."""
         user = await (await self.get_state(SessionState))._current_user()
         if user is None:
-            return rx.redirect("/")
+            return await (await self.get_state(SessionState))._turn_away()
         if not self._number:
             return None
         typed = {f.key: str(form_data.get(f.key, ""))[:MAX_READING_LENGTH] for f in self.fields}

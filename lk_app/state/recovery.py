@@ -8,9 +8,10 @@ import reflex as rx
 from lk_app.services import db
 from lk_app.services.email_links import LinkState
 from lk_app.services.recovery import Channel, ResetResult, request_recovery, reset_by_link, reset_by_sms, reset_link_state
+from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
 
-# Every answer to «Восстановить» takes this long, whatever was found, so its timing tells nothing.
+# Every answer of `/forgot` takes at least this long, whatever was found, so its timing tells nothing.
 ANSWER_SECONDS = 0.4
 SENT = {
     "email": "Если Личный кабинет с таким логином или номером счёта есть и в нём указан e-mail, "
@@ -30,11 +31,16 @@ class ForgotState(rx.State):
     identifier_error: str = ""
     errors: dict[str, str] = {}
     busy: bool = False
+    _requester: str = ""  # this tab's claim on the code it asks for: only its tries count against the code
 
     @rx.event
     def start(self):
         """Every visit starts by asking."""
         self.step, self.notice, self.identifier_error, self.errors, self.busy = "ask", "", "", {}, False
+
+    async def _answer_after(self, started: float) -> None:
+        """Pad an answer to ANSWER_SECONDS from `started`."""
+        await asyncio.sleep(max(0.0, started + ANSWER_SECONDS - time.monotonic()))
 
     @rx.event
     async def recover(self, form_data: dict):
@@ -51,10 +57,12 @@ class ForgotState(rx.State):
         yield
         started = time.monotonic()
         session_state = await self.get_state(SessionState)
+        self._requester = new_secret(128)
         await asyncio.to_thread(
-            db.run, request_recovery, self.identifier, Channel(self.channel), ip=session_state._client_ip()
+            db.run, request_recovery, self.identifier, Channel(self.channel), ip=session_state._client_ip(),
+            requester=self._requester,
         )
-        await asyncio.sleep(max(0.0, started + ANSWER_SECONDS - time.monotonic()))
+        await self._answer_after(started)
         self.busy = False
         self.notice = SENT[self.channel]
         self.errors = {}
@@ -67,6 +75,8 @@ class ForgotState(rx.State):
             return
         self.busy = True
         yield
+        started = time.monotonic()
+        session_state = await self.get_state(SessionState)
         result = await asyncio.to_thread(
             db.run,
             reset_by_sms,
@@ -74,7 +84,10 @@ class ForgotState(rx.State):
             str(form_data.get("code", ""))[:12],
             str(form_data.get("password", ""))[:200],
             str(form_data.get("password_confirmation", ""))[:200],
+            ip=session_state._client_ip(),
+            requester=self._requester,
         )
+        await self._answer_after(started)
         self.busy = False
         self.errors = result.errors
         yield rx.set_value("code", "")

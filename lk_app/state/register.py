@@ -62,6 +62,7 @@ class RegisterState(PhoneCodeMixin, rx.State):
             phone=self.sms_phone,
             code=str(form_data.get("sms_code", "")).strip()[:12],
             consent=bool(form_data.get("consent")),
+            requester=self._code_requester(),
         )
         self.busy = True
         yield

@@ -9,7 +9,15 @@ import reflex as rx
 
 from lk_app.models import OPERATOR
 from lk_app.services import db
-from lk_app.services.sessions import SESSION_COOKIE, SessionUser, resolve_session, revoke_session
+from lk_app.services.sessions import (
+    SESSION_COOKIE,
+    BrowserGrant,
+    SessionUser,
+    login_nonce_cookie,
+    resolve_session,
+    revoke_session,
+)
+from lk_app.settings import get_settings
 
 
 def backend_url(path: str, **params: str) -> str:
@@ -20,9 +28,23 @@ def backend_url(path: str, **params: str) -> str:
     return url
 
 
-def navigate_to_backend(path: str, **params: str) -> rx.event.EventSpec:
-    """Send the browser to a backend route (the cookie routes), in the same tab."""
-    return rx.call_script(f"window.location.assign({json.dumps(backend_url(path, **params))})")
+def enter_with(grant: BrowserGrant) -> rx.event.EventSpec:
+    """Give this browser the grant's nonce cookie, then send it, in the same tab, to trade the grant for a session."""
+    secure = get_settings().secure_cookies
+    cookie = f"{login_nonce_cookie(secure)}={grant.browser_nonce}; Path=/; Max-Age=120; SameSite=Strict"
+    if secure:
+        cookie += "; Secure"
+    url = backend_url("/auth/session", grant=grant.grant)
+    return rx.call_script(f"document.cookie = {json.dumps(cookie)}; window.location.assign({json.dumps(url)})")
+
+
+def post_to_logout() -> rx.event.EventSpec:
+    """Send the browser to the logout route by a POST from this page, which is how the route knows it is LK's own."""
+    url = json.dumps(backend_url("/auth/logout"))
+    return rx.call_script(
+        f"const form = document.createElement('form'); form.method = 'post'; form.action = {url}; "
+        "document.body.appendChild(form); form.submit()"
+    )
 
 
 class SessionState(rx.State):
@@ -48,8 +70,20 @@ class SessionState(rx.State):
         user = await self._current_user()
         return user if user is not None and user.role == OPERATOR else None
 
+    async def _forget_lk(self) -> None:
+        """Empty every LK state of this tab (what a page showed of an LK), so nothing of it is sent to the tab again."""
+        for state_class in self.get_root_state().get_substates():
+            if state_class.__module__.startswith("lk_app.state.") and state_class is not SessionState:
+                (await self.get_state(state_class)).reset()
+
+    async def _turn_away(self) -> rx.event.EventSpec:
+        """The answer to a load or an event without a live session: the tab forgets the LK and goes to the login page."""
+        await self._forget_lk()
+        return rx.redirect("/")
+
     @rx.event
     async def log_out(self):
-        """End the session on the server at once, then let the cookie route clear the cookie."""
+        """End the session on the server at once, empty the tab, then let the cookie route clear the cookie."""
         await asyncio.to_thread(db.run, revoke_session, self._session_id())
-        return navigate_to_backend("/auth/logout")
+        await self._forget_lk()
+        return post_to_logout()

@@ -39,7 +39,7 @@ def _lk_with_session(surname: str = "Ёлкина") -> tuple[str, str]:
         user.email_confirmed = True
         session.add(user)
         session.flush()
-        return redeem_login_grant(issue_login_grant(user.id, session=session), ip="127.0.0.1", user_agent="raw", session=session)
+        return redeem_login_grant(*issue_login_grant(user.id, session=session), ip="127.0.0.1", user_agent="raw", session=session)
 
     return customer.number, db.run(make)
 

@@ -54,8 +54,9 @@ def registration_form(**changes) -> RegistrationForm:
 
 
 def lk_user(session: Session, login: str = "anna.free", email: str | None = "anna@example.ru", **fields) -> LkUser:
-    """An LK with a free login and a confirmed e-mail (the password hash is never checked by these tests)."""
-    user = LkUser(login=login, login_key=login.casefold(), password_hash="-", email=email, email_confirmed=True, **fields)
+    """An LK with a free login and a confirmed e-mail (a password hash of "-" unless one is given)."""
+    user = LkUser(login=login, login_key=login.casefold(), password_hash=fields.pop("password_hash", "-"), email=email,
+                  email_confirmed=True, **fields)
     session.add(user)
     session.flush()
     return user

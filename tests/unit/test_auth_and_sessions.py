@@ -30,18 +30,18 @@ def user(session):
 def test_right_password_gives_a_grant_for_one_fresh_session(session, user):
     outcome = log_in("100 200 300", GOOD_PASSWORD, ip=IP, session=session)
     assert outcome.status is LoginStatus.OK
-    first = redeem_login_grant(outcome.grant, ip=IP, user_agent="test", session=session)
+    first = redeem_login_grant(*outcome.grant, ip=IP, user_agent="test", session=session)
     assert first and len(first) >= 22  # 128 bits, URL-safe
-    assert redeem_login_grant(outcome.grant, ip=IP, user_agent="test", session=session) is None
+    assert redeem_login_grant(*outcome.grant, ip=IP, user_agent="test", session=session) is None
     assert resolve_session(first, session=session).user_id == user.id
-    second = redeem_login_grant(log_in("100200300", GOOD_PASSWORD, ip=IP, session=session).grant, ip=IP, user_agent="t", session=session)
+    second = redeem_login_grant(*log_in("100200300", GOOD_PASSWORD, ip=IP, session=session).grant, ip=IP, user_agent="t", session=session)
     assert second != first
 
 
 def test_a_grant_dies_after_a_minute(session, user):
     grant = log_in("100200300", GOOD_PASSWORD, ip=IP, session=session).grant
     clock.move(timedelta(seconds=61))
-    assert redeem_login_grant(grant, ip=IP, user_agent="t", session=session) is None
+    assert redeem_login_grant(*grant, ip=IP, user_agent="t", session=session) is None
 
 
 def test_unconfirmed_lk_is_told_only_after_the_right_password(session, user):
@@ -96,7 +96,7 @@ def test_one_ip_is_limited_to_a_hundred_failures_an_hour(session, user):
 
 def _session_of(session, user):
     grant = log_in("100200300", GOOD_PASSWORD, ip=IP, session=session).grant
-    return redeem_login_grant(grant, ip=IP, user_agent="t", session=session)
+    return redeem_login_grant(*grant, ip=IP, user_agent="t", session=session)
 
 
 def test_logout_revokes_at_once(session, user):

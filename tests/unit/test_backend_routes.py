@@ -40,7 +40,7 @@ def _lk(n: int, *, session) -> tuple[int, str]:
 
 def _session_of(user_id: int) -> str:
     grant = db.run(issue_login_grant, user_id)
-    return db.run(redeem_login_grant, grant, ip="127.0.0.1", user_agent="test")
+    return db.run(redeem_login_grant, *grant, ip="127.0.0.1", user_agent="test")
 
 
 def test_the_session_downloads_its_own_bill(client):

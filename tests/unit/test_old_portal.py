@@ -131,7 +131,7 @@ def test_the_first_e_mail_of_an_old_lk_gets_a_link_and_lets_it_in(session, tmp_p
     petrov = session.exec(select(LkUser).where(LkUser.login == "petrov")).one()
     assert give_first_email(petrov.id, "petrov@", session=session)[0]
     refusal, grant = give_first_email(petrov.id, "Petrov@Example.ru", session=session)
-    assert refusal is None and redeem_login_grant(grant, ip=IP, user_agent="t", session=session)
+    assert refusal is None and redeem_login_grant(*grant, ip=IP, user_agent="t", session=session)
     session.refresh(petrov)
     assert (petrov.email, petrov.email_confirmed) == ("Petrov@example.ru", False)
     assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "Petrov@example.ru")).one()

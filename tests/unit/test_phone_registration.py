@@ -20,10 +20,11 @@ from tests.unit.factories import GOOD_PASSWORD, billing_account, registration_fo
 
 PHONE = "+79123456789"
 IP = "203.0.113.10"
+TAB = "the-tab-that-asked"  # the nonce of the tab that asks for codes
 
 
 def _code(session, phone=PHONE) -> str:
-    issue_sms_code(phone, CONFIRM_PHONE, ip=IP, session=session)
+    issue_sms_code(phone, CONFIRM_PHONE, ip=IP, requester=TAB, session=session)
     text = session.exec(
         select(OutboxMessage.body_text).where(OutboxMessage.recipient == phone).order_by(OutboxMessage.id.desc())
     ).first()
@@ -32,7 +33,7 @@ def _code(session, phone=PHONE) -> str:
 
 def _login_form(**changes) -> LoginRegistrationForm:
     values = dict(login="anna.elkina", password=GOOD_PASSWORD, confirmation=GOOD_PASSWORD, email="anna@example.ru",
-                  phone="8 (912) 345-67-89", code="", consent=True)
+                  phone="8 (912) 345-67-89", code="", consent=True, requester=TAB)
     values.update(changes)
     return LoginRegistrationForm(**values)
 
@@ -40,12 +41,12 @@ def _login_form(**changes) -> LoginRegistrationForm:
 def test_first_login_by_sms_enters_at_once_and_still_mails_a_link(session):
     account = billing_account(session)
     code = _code(session)
-    check_sms_code(PHONE, CONFIRM_PHONE, code, session=session)  # «ОК»
-    result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, code), session=session)
+    check_sms_code(PHONE, CONFIRM_PHONE, code, requester=TAB, session=session)  # «ОК»
+    result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, code, TAB), session=session)
     assert result.errors == {} and result.grant
     user = session.exec(select(LkUser)).one()
     assert (user.phone, user.phone_confirmed, user.email_confirmed) == (PHONE, True, False)
-    assert redeem_login_grant(result.grant, ip=IP, user_agent="test", session=session)
+    assert redeem_login_grant(*result.grant, ip=IP, user_agent="test", session=session)
     assert any("/confirm?token=" in m.body_text for m in session.exec(select(OutboxMessage)).all())
 
 
@@ -53,7 +54,7 @@ def test_first_login_by_sms_needs_the_right_code(session):
     account = billing_account(session)
     code = _code(session)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
-    result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, wrong), session=session)
+    result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, wrong, TAB), session=session)
     assert list(result.errors) == ["sms_code"] and result.grant is None
     assert session.exec(select(LkUser)).first() is None
 
@@ -61,7 +62,7 @@ def test_first_login_by_sms_needs_the_right_code(session):
 def test_one_sms_proof_registers_one_lk(session):
     first, second = billing_account(session), billing_account(session, number="100200301")
     code = _code(session)
-    proof = PhoneProof(PHONE, code)
+    proof = PhoneProof(PHONE, code, TAB)
     assert register_by_account(first.id, registration_form(), phone_proof=proof, session=session).grant
     again = register_by_account(second.id, registration_form(email="b@example.ru"), phone_proof=proof, session=session)
     assert list(again.errors) == ["sms_code"]

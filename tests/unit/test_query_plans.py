@@ -84,7 +84,7 @@ def test_the_add_account_check_reads_through_indexes(postgresql):
 
 def test_the_cabinet_load_reads_through_indexes(postgresql):
     user, accounts = customer_with_history(postgresql)
-    session_id = redeem_login_grant(db.run(issue_login_grant, user.id), ip="", user_agent="", session=postgresql)
+    session_id = redeem_login_grant(*db.run(issue_login_grant, user.id), ip="", user_agent="", session=postgresql)
     postgresql.commit()
     with sent_statements() as statements:
         assert db.run(resolve_session, session_id).user_id == user.id

@@ -35,6 +35,7 @@ from lk_app.services.sms_codes import CONFIRM_PHONE, issue_sms_code
 from tests.unit.factories import GOOD_PASSWORD, billing_account, registration_form
 
 IP = "203.0.113.20"
+TAB = "the-tab-that-asked"  # a tab's code nonce
 NEW_PASSWORD = "Синий-кит-2024"
 PHONE = "+79123456700"
 
@@ -61,7 +62,7 @@ def _token(message: OutboxMessage) -> str:
 
 
 def _session_of(user, session) -> str:
-    return redeem_login_grant(issue_login_grant(user.id, session=session), ip=IP, user_agent="test", session=session)
+    return redeem_login_grant(*issue_login_grant(user.id, session=session), ip=IP, user_agent="test", session=session)
 
 
 def _last_code(session, phone=PHONE) -> str:
@@ -73,20 +74,20 @@ def _last_code(session, phone=PHONE) -> str:
 
 def test_a_reset_link_sets_the_password_once_and_ends_every_session(session, user):
     browser = _session_of(user, session)
-    request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+    request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     token = _token(_mails(session, user.email, "Восстановление")[-1])
     assert reset_link_state(token, session=session) is LinkState.VALID
     assert reset_by_link(token, NEW_PASSWORD, NEW_PASSWORD, session=session).done
     assert resolve_session(browser, session=session) is None
     assert log_in("100200300", NEW_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
     assert reset_by_link(token, "Ещё-один-пароль-1", "Ещё-один-пароль-1", session=session) is LinkState.USED
-    assert _mails(session, user.email, "изменён")
+    assert _mails(session, user.email, "восстановлен")
 
 
 def test_a_reset_link_lives_one_hour_and_a_newer_one_kills_it(session, user):
-    request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+    request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     old = _token(_mails(session, user.email, "Восстановление")[-1])
-    request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+    request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     new = _token(_mails(session, user.email, "Восстановление")[-1])
     assert reset_link_state(old, session=session) is LinkState.USED
     clock.move(timedelta(hours=1, seconds=1))
@@ -94,36 +95,36 @@ def test_a_reset_link_lives_one_hour_and_a_newer_one_kills_it(session, user):
 
 
 def test_a_refused_password_does_not_spend_the_link(session, user):
-    request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+    request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     token = _token(_mails(session, user.email, "Восстановление")[-1])
     assert "password" in reset_by_link(token, "short", "short", session=session).errors
     assert reset_link_state(token, session=session) is LinkState.VALID
 
 
 def test_unknown_identifiers_and_lks_without_the_contact_send_nothing(session, user):
-    request_recovery("999000111", Channel.EMAIL, ip=IP, session=session)
-    request_recovery("no.such.login", Channel.SMS, ip=IP, session=session)
+    request_recovery("999000111", Channel.EMAIL, ip=IP, requester=TAB, session=session)
+    request_recovery("no.such.login", Channel.SMS, ip=IP, requester=TAB, session=session)
     user.phone_confirmed = False
     session.add(user)
-    request_recovery("100200300", Channel.SMS, ip=IP, session=session)
+    request_recovery("100200300", Channel.SMS, ip=IP, requester=TAB, session=session)
     assert session.exec(select(OutboxMessage).where(OutboxMessage.channel == "sms")).first() is None
 
 
 def test_recovery_by_sms_code(session, user):
     browser = _session_of(user, session)
-    request_recovery("100200300", Channel.SMS, ip=IP, session=session)
+    request_recovery("100200300", Channel.SMS, ip=IP, requester=TAB, session=session)
     code = _last_code(session)
     assert list(reset_by_sms("100200300", "000000" if code != "000000" else "111111", NEW_PASSWORD, NEW_PASSWORD,
-                             session=session).errors) == ["code"]
-    assert reset_by_sms("100200300", code, NEW_PASSWORD, NEW_PASSWORD, session=session).done
+                             ip=IP, requester=TAB, session=session).errors) == ["code"]
+    assert reset_by_sms("100200300", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session).done
     assert resolve_session(browser, session=session) is None
     assert log_in("100200300", NEW_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
 
 
 def test_a_code_for_one_lk_does_not_reset_another(session, user):
-    request_recovery("100200300", Channel.SMS, ip=IP, session=session)
+    request_recovery("100200300", Channel.SMS, ip=IP, requester=TAB, session=session)
     code = _last_code(session)
-    assert list(reset_by_sms("999000111", code, NEW_PASSWORD, NEW_PASSWORD, session=session).errors) == ["code"]
+    assert list(reset_by_sms("999000111", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session).errors) == ["code"]
 
 
 def test_a_locked_login_can_still_recover_and_the_lock_is_lifted(session, user):
@@ -131,7 +132,7 @@ def test_a_locked_login_can_still_recover_and_the_lock_is_lifted(session, user):
         log_in("100200300", "wrong-password-1", ip=f"198.51.100.{_}", session=session)
         clock.move(timedelta(minutes=2))
     assert log_in("100200300", GOOD_PASSWORD, ip=IP, session=session).status is LoginStatus.LOCKED
-    request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+    request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     token = _token(_mails(session, user.email, "Восстановление")[-1])
     assert reset_by_link(token, NEW_PASSWORD, NEW_PASSWORD, session=session).done
     assert log_in("100200300", NEW_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
@@ -139,7 +140,7 @@ def test_a_locked_login_can_still_recover_and_the_lock_is_lifted(session, user):
 
 def test_recovery_requests_are_limited_silently(session, user):
     for _ in range(limits.RECOVERY_PER_IDENTIFIER.count + 3):
-        request_recovery("100200300", Channel.EMAIL, ip=IP, session=session)
+        request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     assert len(_mails(session, user.email, "Восстановление")) == limits.RECOVERY_PER_IDENTIFIER.count
 
 
@@ -183,12 +184,16 @@ def test_a_new_email_needs_the_password_and_a_valid_address(session, user):
 
 def test_a_new_phone_needs_the_code_sent_to_it(session, user):
     new_phone = "+79123456701"
-    issue_sms_code(new_phone, CONFIRM_PHONE, ip=IP, session=session)
+    issue_sms_code(new_phone, CONFIRM_PHONE, ip=IP, requester=TAB, session=session)
     code = _last_code(session, new_phone)
-    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, "000000" if code != "000000" else "1"), session=session)
-    assert change_phone(user.id, PhoneProof(new_phone, code), session=session) == {}
+    wrong = "000000" if code != "000000" else "1"
+    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, wrong, TAB), GOOD_PASSWORD, keep_session=None,
+                                      session=session)
+    assert change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
+                        session=session) == {}
     assert session.get(LkUser, user.id).phone == new_phone
-    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, code), session=session)  # spent
+    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
+                                      session=session)  # spent
 
 
 def test_the_session_list_marks_this_one_and_leaves_out_dead_ones(session, user):
