@@ -1,12 +1,19 @@
 """Reflex configuration: the database and Redis come from the environment (see lk_app/settings.py)."""
 
+import sys
+
 import reflex as rx
+from pydantic import ValidationError
 from reflex.plugins.sitemap import SitemapPlugin
 
 from lk_app.settings import get_settings
 from lk_app.theme import ACCENT, GRAY, LkThemePlugin
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except ValidationError as error:
+    # Settings LK must not start with (demo mode in a deployment, a malformed bank detail): the reason, no traceback.
+    sys.exit(f"LK cannot start: {error}")
 
 config = rx.Config(
     app_name="lk_app",

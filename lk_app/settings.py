@@ -1,15 +1,19 @@
 """All LK settings in one place, read from the environment and `.env`."""
 
+import ipaddress
 from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every rule and address of SPEC.md that a supplier may change."""
 
-    model_config = SettingsConfigDict(env_prefix="LK_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refusal must not print every setting it was given, provider keys among them.
+    model_config = SettingsConfigDict(env_prefix="LK_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     db_url: str = Field("sqlite:///lk.db", validation_alias=AliasChoices("REFLEX_DB_URL", "LK_DB_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REFLEX_REDIS_URL", "LK_REDIS_URL"))
@@ -30,7 +34,8 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = 6
     dispatch_in_app: bool = True
 
-    demo: bool = False
+    # "auto": on exactly when no provider is set and LK_PUBLIC_URL is this machine; 1 forces it on, 0 off.
+    demo: Literal["auto"] | bool = "auto"
     log_format: str = "text"  # "json": one JSON object a line, for log collectors
     supplier_name: str = "ЭнергоСбыт Демо"
     logo_url: str = "/logo.svg"  # the supplier's logo: a file in assets/ or a full URL
@@ -61,6 +66,29 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     cookie_secure: bool | None = None  # None: Secure exactly when LK_PUBLIC_URL is https
 
+    @model_validator(mode="after")
+    def _demo_only_outside_a_deployment(self) -> "Settings":
+        # Demo mode shows every message's links and codes to anyone: never where real people get them.
+        if self.demo is True and (self.has_provider or self.public_url.startswith("https://")):
+            raise ValueError(
+                "LK_DEMO=1 is refused: demo mode shows every e-mail and SMS at /dev/outbox, and this is a real "
+                "deployment (an e-mail or SMS provider is set, or LK_PUBLIC_URL is https). "
+                "Unset LK_DEMO or set it to 0."
+            )
+        return self
+
+    @property
+    def has_provider(self) -> bool:
+        """Whether a real e-mail or SMS provider is configured."""
+        return bool(self.sendgrid_api_key or self.smsaero_email or self.smsaero_api_key)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Whether demo mode is on: sample accounts on the login page and `/dev/outbox`."""
+        if self.demo == "auto":
+            return not self.has_provider and _is_this_machine(self.public_url)
+        return self.demo
+
     @property
     def backend_url(self) -> str:
         """The base of links to the backend's routes, without a trailing slash."""
@@ -72,6 +100,17 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.public_url.startswith("https://")
+
+
+def _is_this_machine(url: str) -> bool:
+    """Whether a URL names localhost or a loopback address."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

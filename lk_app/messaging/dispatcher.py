@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, delete, null, or_, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -229,9 +229,14 @@ class Dispatcher:
         )
 
     def _record(self, message: OutboxMessage, lease: datetime, **values) -> None:
-        """Write an outcome, only while this dispatcher still holds the row's lease; a sent message's files go."""
+        """Write an outcome, only while this dispatcher still holds the row's lease; a sent message's files go, and
+        a finished message's link or code with them."""
         if "last_error" in values:
             values["last_error"] = values["last_error"][:_LAST_ERROR_LENGTH]
+        if values["status"] in (SENT, ABANDONED) and message.carries_secret:
+            # The provider has it, or never will: a copy here would only be a live link or code to steal. Kind,
+            # recipient, subject, times and status stay for the operator.
+            values.update(body_text="", body_html=None, headers=null(), redacted_at=clock.now())
         with db.session_scope() as session:
             result = session.exec(self._held(update(OutboxMessage), message.id, lease).values(**values))
             if result.rowcount == 1 and values["status"] == SENT and message.attachments:

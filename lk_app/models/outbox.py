@@ -17,6 +17,8 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=10)  # "email" or "sms"
+    # What the message is, still known once its bodies are gone: the template's name, or "sms".
+    kind: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
     recipient: str = Field(max_length=254)
     subject: str = Field(default="", max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
@@ -32,6 +34,10 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now, index=True)
     sent_at: datetime | None = None
     headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # e.g. List-Unsubscribe
+    # It holds a link token or a code: once sent or abandoned its bodies and headers are wiped (redacted_at), since
+    # the provider has it and a copy here would only be a secret to steal.
+    carries_secret: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    redacted_at: datetime | None = None
     attachments: list["OutboxAttachment"] = Relationship()
 
 

@@ -9,13 +9,20 @@ from lk_app.state.demo import DemoState, OutboxRow
 def _message(row: OutboxRow) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.badge(row.channel), rx.badge(row.status, color_scheme="gray"), rx.text(row.created_at, size="1")),
+            rx.hstack(
+                rx.badge(row.channel), rx.badge(row.kind, color_scheme="gray"),
+                rx.badge(row.status, color_scheme="gray"), rx.text(row.created_at, size="1"),
+            ),
             rx.text("Кому: ", row.recipient, size="2"),
             rx.cond(row.subject != "", rx.text(row.subject, weight="bold"), rx.fragment()),
             rx.cond(
-                row.body_html != "",
-                rx.box(rx.html(row.body_html), width="100%"),
-                rx.text(row.body_text, white_space="pre-wrap"),
+                row.redacted,
+                rx.text("Текст удалён после отправки: в нём была ссылка или код.", color_scheme="gray"),
+                rx.cond(
+                    row.body_html != "",
+                    rx.box(rx.html(row.body_html), width="100%"),
+                    rx.text(row.body_text, white_space="pre-wrap"),
+                ),
             ),
             spacing="2",
             width="100%",

@@ -14,6 +14,7 @@ _FORMATS = (
     ("sha256", re.compile(r"[0-9a-fA-F]{64}")),
     ("salted-sha256", re.compile(r"[^$\s]{1,64}\$[0-9a-fA-F]{64}")),
 )
+_BCRYPT_MAX_BYTES = 72
 _DIGESTS = {"md5": hashlib.md5, "sha1": hashlib.sha1, "sha256": hashlib.sha256}
 
 
@@ -45,8 +46,9 @@ def verify_legacy(password: str, stored: str) -> bool:
     scheme, old_hash = legacy_scheme_of(stored), stored.partition(":")[2]
     secret = password.encode("utf-8")
     if scheme == "bcrypt":
-        # PHP's $2y$ is the same algorithm as $2b$; the library knows it by the latter name.
-        return bcrypt.checkpw(secret, ("$2b$" + old_hash[4:]).encode("ascii"))
+        # PHP's $2y$ is the same algorithm as $2b$; the library knows it by the latter name. PHP's password_verify
+        # reads only the first 72 bytes, as bcrypt always did; bcrypt 5 raises on more instead of truncating.
+        return bcrypt.checkpw(secret[:_BCRYPT_MAX_BYTES], ("$2b$" + old_hash[4:]).encode("ascii"))
     if scheme in _DIGESTS:
         return hmac.compare_digest(_DIGESTS[scheme](secret).hexdigest(), old_hash.lower())
     if scheme == "salted-sha256":

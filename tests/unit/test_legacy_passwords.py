@@ -59,3 +59,25 @@ def test_a_fast_old_digest_takes_as_long_as_bcrypt(settings):
         return time.perf_counter() - started
 
     assert seconds(legacy) > 0.5 * seconds(modern)
+
+
+# 37 Cyrillic letters: 74 bytes in UTF-8, over bcrypt's 72; the old portal's PHP read only the first 72.
+LONG_PASSWORD = "Ё" * 37
+
+
+def test_a_long_password_matches_an_old_bcrypt_of_its_first_72_bytes_as_php_did():
+    php_hash = "$2y$" + bcrypt.hashpw(LONG_PASSWORD.encode()[:72], bcrypt.gensalt(4)).decode()[4:]
+    stored = stored_legacy_hash(php_hash)
+    assert verify_password(LONG_PASSWORD, stored)
+    assert verify_password(LONG_PASSWORD + "anything after byte 72", stored)
+
+
+def test_a_wrong_long_password_is_refused_after_a_full_check():
+    stored = stored_legacy_hash("$2y$" + bcrypt.hashpw(SECRET, bcrypt.gensalt(10)).decode()[4:])
+
+    def seconds(password: str) -> float:
+        started = time.perf_counter()
+        assert not verify_password(password, stored)
+        return time.perf_counter() - started
+
+    assert seconds(LONG_PASSWORD) > 0.5 * seconds("wrong-password-1")

@@ -154,3 +154,58 @@ def test_recent_messages_lists_the_newest_first(clean_db):
     assert isinstance(email.created_at, str) and email.created_at.endswith(" UTC")
     with pytest.raises(AttributeError):
         email.status = "sent"  # display objects are frozen
+
+
+EBILL = dict(period="октябрь", account="***0300", total="1 000,00 ₽", cabinet_link="https://lk.example.ru/cabinet",
+             unsubscribe_link="https://lk.example.ru/unsubscribe?token=t")
+
+
+def test_a_template_with_a_token_link_carries_a_secret_and_a_public_link_does_not(settings):
+    settings()
+    assert _confirmation().carries_secret
+    assert render("ebill", **EBILL).carries_secret  # the unsubscribe link's token
+    assert not render("ticket_reply", number=7, name="Анна", reply="Счёт отправлен.").carries_secret
+    assert not render("feedback_received", number=7, name="Анна", contact="anna@example.ru", account_number="—",
+                      message="Где мой счёт?").carries_secret
+
+
+def test_a_queued_message_names_its_kind_and_whether_it_carries_a_secret(clean_db):
+    with db.session_scope() as session:
+        messages = (
+            queue_email(session=session, to="anna@example.ru", template="confirm_registration", link=LINK,
+                        login="anna", ttl_hours=24),
+            queue_email(session=session, to="anna@example.ru", template="ticket_reply", number=7, name="Анна",
+                        reply="Счёт отправлен."),
+            queue_email(session=session, to="anna@example.ru", template="ticket_reply", secret=True, number=8,
+                        name="Анна", reply="Ваш временный код: 5521"),
+            queue_sms(session=session, to="+79123456789", text="Код подтверждения: 123456"),
+        )
+        session.flush()
+        ids = [message.id for message in messages]
+    with db.session_scope() as session:
+        rows = [session.get(OutboxMessage, message_id) for message_id in ids]
+        assert [(row.kind, row.carries_secret, row.redacted_at) for row in rows] == [
+            ("confirm_registration", True, None), ("ticket_reply", False, None), ("ticket_reply", True, None),
+            ("sms", True, None)]
+
+
+@pytest.mark.parametrize("environment", [{"LK_DEMO": "0"}, {"LK_SENDGRID_API_KEY": "SG.real-key"},
+                                         {"LK_PUBLIC_URL": "https://lk.example.ru"}])
+def test_outside_demo_mode_the_outbox_lists_nothing(clean_db, settings, environment):
+    with db.session_scope() as session:
+        queue_sms(session=session, to="+79123456789", text="Код подтверждения: 123456")
+    assert settings(LK_DEMO="auto").demo_mode
+    with db.session_scope() as session:
+        assert len(recent_messages(session=session)) == 1
+    assert not settings(**environment).demo_mode
+    with db.session_scope() as session:
+        assert recent_messages(session=session) == []
+
+
+def test_the_demo_listing_marks_a_wiped_message(clean_db):
+    with db.session_scope() as session:
+        message = queue_sms(session=session, to="+79123456789", text="Код подтверждения: 123456")
+        message.status, message.body_text, message.redacted_at = "sent", "", clock.now()
+    with db.session_scope() as session:
+        [view] = recent_messages(session=session)
+    assert (view.kind, view.status, view.redacted, view.body_text) == ("sms", "sent", True, "")
