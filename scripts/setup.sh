@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything LK needs on a fresh machine: the virtualenv with pinned requirements,
 # bun from the npm registry, the DejaVu font that bills are printed in, and (with --tests)
-# Debian's Chromium. Safe to run again: it redoes only what changed. Source it to get PATH
+# Debian's Chromium and nginx. Safe to run again: it redoes only what changed. Source it to get PATH
 # and the Reflex variables.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,4 +51,10 @@ fi
 if [[ "${1:-}" == "--tests" ]] && [[ ! -x /usr/bin/chromium ]]; then
   echo "setup: installing Chromium from Debian"
   apt_install chromium
+fi
+
+# The browser tests put Debian's nginx, with deploy/nginx.conf, in front of the production build.
+if [[ "${1:-}" == "--tests" ]] && [[ ! -x /usr/sbin/nginx ]]; then
+  echo "setup: installing nginx from Debian"
+  apt_install nginx
 fi

@@ -34,6 +34,20 @@ def wait_until_answers(url: str, process: subprocess.Popen, log_path: Path, time
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s:\n{log_tail(log_path)}")
 
 
+def wait_until_listens(port: int, process: subprocess.Popen, log_path: Path, timeout: float) -> None:
+    """Poll until something accepts connections on 127.0.0.1:`port`; fail with the log if `process` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}:\n{log_tail(log_path)}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s:\n{log_tail(log_path)}")
+
+
 def stop_process_group(process: subprocess.Popen) -> None:
     """End a server started with `start_new_session=True` and its workers: SIGTERM to the group, SIGKILL if it lingers."""
     try:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 
+import aiohttp
 import reflex as rx
 import socketio
 
@@ -35,11 +36,13 @@ def var_name(name: str) -> str:
 class RawReflexClient:
     """One tab: its own client token and socket, the merged state the backend sent it, and every update."""
 
-    def __init__(self, backend_url: str, *, path: str = "/", headers: dict[str, str] | None = None):
+    def __init__(self, backend_url: str, *, path: str = "/", headers: dict[str, str] | None = None,
+                 http_session: Callable[[], aiohttp.ClientSession] | None = None):
         self.backend_url = backend_url.rstrip("/")
         self.router_data = {"pathname": path, "asPath": path, "query": {}}
         self.headers = headers or {}
-        self.client = socketio.AsyncClient(reconnection=False)
+        # A session factory reaches a server the default one cannot: a test proxy's name and certificate.
+        self.client = socketio.AsyncClient(reconnection=False, http_session=http_session)
         self.client.on("event", self._receive, namespace=NAMESPACE)
         self.updates: asyncio.Queue[dict] = asyncio.Queue()
         self.vars: dict[str, dict] = {}

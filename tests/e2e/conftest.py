@@ -18,6 +18,8 @@ from lk_app.settings import get_settings
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.smsaero_server import FakeSmsAero
 
+# The real production server and nginx in front of it, built once for the modules that use them.
+pytest_plugins = ["tests.e2e.production_server"]
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -76,7 +78,7 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
     os.environ.update(
         LK_SENDGRID_API_KEY=SENDGRID_KEY,
         LK_SENDGRID_HOST=fake_sendgrid.url,
-        LK_DEMO="1",
+        LK_DEMO="0",  # real providers (the fakes): demo mode would refuse to start
         LK_DISPATCH_IN_APP="1",
         LK_SMSAERO_EMAIL=fake_smsaero.email,
         LK_SMSAERO_API_KEY=fake_smsaero.api_key,
