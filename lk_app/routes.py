@@ -33,6 +33,14 @@ def _frontend(path: str) -> str:
     return (rx.config.get_config().deploy_url or "").rstrip("/") + path
 
 
+def _client_ip(request: Request) -> str:
+    """The client's address as Reflex takes it for the websocket: from X-Forwarded-For only past trusted proxies."""
+    client_ip = request.client.host if request.client else ""
+    hops = get_settings().trusted_proxy_hops
+    forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
+    return forwarded[-hops] if hops and len(forwarded) >= hops else client_ip
+
+
 def _cross_site(request: Request) -> bool:
     """Whether the browser says another site sent this request (login CSRF, a forced logout)."""
     return request.headers.get("sec-fetch-site", "") == "cross-site"
@@ -51,7 +59,7 @@ async def open_session(request: Request) -> RedirectResponse:
         redeem_login_grant,
         request.query_params.get("grant", ""),
         request.cookies.get(nonce_cookie, ""),
-        ip=request.client.host if request.client else "",
+        ip=_client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     if session_id is None:

@@ -66,12 +66,12 @@ def _code_hash(salt: str, code: str) -> str:
     return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
 
 
-def _latest(phone: str, purpose: str, *, session: Session) -> SmsCode | None:
-    return session.exec(
-        select(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.purpose == purpose)
-        .order_by(col(SmsCode.created_at).desc(), col(SmsCode.id).desc())
-    ).first()
+def _latest(phone: str, purpose: str, requester_hash: str | None, *, session: Session) -> SmsCode | None:
+    """The newest code sent to the phone for the purpose, the newest any tab asked for when `requester_hash` is None."""
+    statement = select(SmsCode).where(SmsCode.phone == phone, SmsCode.purpose == purpose)
+    if requester_hash is not None:
+        statement = statement.where(SmsCode.requester_hash == requester_hash)
+    return session.exec(statement.order_by(col(SmsCode.created_at).desc(), col(SmsCode.id).desc())).first()
 
 
 def issue_sms_code(
@@ -80,7 +80,8 @@ def issue_sms_code(
     """Send a fresh code to a normalized phone through the outbox, unless a limit says to wait.
 
     The code is bound to the `requester` (a nonce the asking tab keeps) and, for an existing LK, to its
-    credential epoch: only that tab's tries count against it, and a change of credentials ends it.
+    credential epoch: only that tab may try it, another tab's request leaves it alive, and a change of
+    credentials ends it. The resend pause and the volume limits hold for the phone, whichever tab asks.
 
     The phone's counts are locked before its newest code is read, so of simultaneous requests one sends and
     the others see its code: the resend pause and the volume limits are checked and kept in one step.
@@ -88,19 +89,20 @@ def issue_sms_code(
     counted = ((limits.SMS_PER_PHONE_HOUR, phone), (limits.SMS_PER_PHONE_DAY, phone), (limits.SMS_PER_IP, ip))
     limits.hold(counted, session=session)
     moment = now()
-    previous = _latest(phone, purpose, session=session)
-    if previous is not None and moment - previous.created_at < RESEND_AFTER:
-        wait = RESEND_AFTER - (moment - previous.created_at)
+    newest = _latest(phone, purpose, None, session=session)
+    if newest is not None and moment - newest.created_at < RESEND_AFTER:
+        wait = RESEND_AFTER - (moment - newest.created_at)
         return CodeIssue(Issue.WAIT, max(1, int(wait.total_seconds() + 0.999)))
     wait = limits.admit(counted, session=session)
     if wait:
         return CodeIssue(Issue.LIMITED, wait)
 
     requester_hash = secret_hash(requester)
+    previous = _latest(phone, purpose, requester_hash, session=session)
     inherited = 0
-    if previous is not None and moment - previous.created_at < TRIES_MEMORY and previous.requester_hash == requester_hash:
+    if previous is not None and moment - previous.created_at < TRIES_MEMORY:
         inherited = previous.attempts
-    revoke_sms_codes(phone, purpose, session=session)
+    _revoke_earlier(phone, purpose, requester_hash, session=session)
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(16)
     session.add(
@@ -121,11 +123,12 @@ def issue_sms_code(
     return CodeIssue(Issue.SENT, int(RESEND_AFTER.total_seconds()))
 
 
-def revoke_sms_codes(phone: str, purpose: str, *, session: Session) -> None:
-    """Kill every live code sent to the phone for that purpose."""
+def _revoke_earlier(phone: str, purpose: str, requester_hash: str, *, session: Session) -> None:
+    """Kill the live codes the tab asked for before: its newest code is the only one it may try."""
     session.exec(
         update(SmsCode)
-        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, col(SmsCode.revoked_at).is_(None))
+        .where(SmsCode.phone == phone, SmsCode.purpose == purpose, SmsCode.requester_hash == requester_hash,
+               col(SmsCode.revoked_at).is_(None))
         .values(revoked_at=now())
     )
 
@@ -137,10 +140,10 @@ def check_sms_code(phone: str, purpose: str, code: str, *, requester: str, sessi
     that spends it may be refused for another field) while wrong guesses stay capped at MAX_TRIES.
     Only the tab that asked for the code may try it: anyone else's guess finds no code and burns nothing.
     """
-    row = _latest(phone, purpose, session=session)
+    row = _latest(phone, purpose, secret_hash(requester), session=session)
     if row is None or row.revoked_at is not None or row.used_at is not None:
         return CodeCheck(Check.NONE)
-    if row.requester_hash != secret_hash(requester) or not _of_current_epoch(row, session=session):
+    if not _of_current_epoch(row, session=session):
         return CodeCheck(Check.NONE)
     if row.verified_at is None and row.expires_at <= now():
         return CodeCheck(Check.EXPIRED)

@@ -1,11 +1,13 @@
 """One credential epoch per LK: what each change ends, the step-up it asks for, who is told, and «Это не я»."""
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlmodel import select
 
+from lk_app import clock
 from lk_app.models import LkUser, OutboxMessage
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.email_links import LinkState
@@ -201,3 +203,12 @@ def test_the_code_reset_has_limits_of_its_own(session, user):
                             session=session).errors["code"] for n in range(12)]
     assert answers[:10] == [WRONG_CODE] * 10 and answers[10] != WRONG_CODE
     assert log_in("anna.free", GOOD_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
+
+
+def test_a_strangers_request_for_the_same_phone_leaves_the_code_alive(session, user):
+    request_recovery("anna.free", Channel.SMS, ip=IP, requester=TAB, session=session)
+    code = _code(session, PHONE)
+    clock.move(timedelta(seconds=61))
+    request_recovery("anna.free", Channel.SMS, ip="198.51.100.9", requester=STRANGER, session=session)
+    assert len(_to(session, PHONE)) == 2  # the stranger's code went to the owner's phone, not to him
+    assert reset_by_sms("anna.free", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session).done
