@@ -37,8 +37,10 @@ class RawReflexClient:
     """One tab: its own client token and socket, the merged state the backend sent it, and every update."""
 
     def __init__(self, backend_url: str, *, path: str = "/", headers: dict[str, str] | None = None,
-                 http_session: Callable[[], aiohttp.ClientSession] | None = None):
+                 http_session: Callable[[], aiohttp.ClientSession] | None = None, token: str | None = None):
         self.backend_url = backend_url.rstrip("/")
+        # A tab keeps its token in sessionStorage: a reconnect or the back button comes back under the same one.
+        self.token = token or str(uuid.uuid4())
         self.router_data = {"pathname": path, "asPath": path, "query": {}}
         self.headers = headers or {}
         # A session factory reaches a server the default one cannot: a test proxy's name and certificate.
@@ -60,9 +62,9 @@ class RawReflexClient:
         return {"name": name, "payload": payload or {}, "router_data": self.router_data}
 
     async def open(self) -> None:
-        """Connect with a fresh token and hydrate, as a browser does on load."""
+        """Connect with the tab's token and hydrate, as a browser does on load."""
         await self.client.connect(
-            f"{self.backend_url}?token={uuid.uuid4()}",
+            f"{self.backend_url}?token={self.token}",
             headers=self.headers,
             transports=["websocket"],
             socketio_path=NAMESPACE,

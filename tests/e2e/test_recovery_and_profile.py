@@ -154,6 +154,7 @@ def test_a_new_phone_by_sms_code(page: Page, lk):
     page.get_by_role("button", name="Получить код").click()
     lk.smsaero.wait_for_sms(e164(phone), timeout=20)
     page.get_by_label("Код подтверждения").fill(lk.smsaero.codes_for(e164(phone))[-1])
+    page.get_by_label("Пароль для смены телефона").fill(PASSWORD)
     page.get_by_role("button", name="Сменить телефон").click()
     expect(page.get_by_text(f"Телефон изменён на {e164(phone)}")).to_be_visible()
 

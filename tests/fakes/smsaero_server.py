@@ -55,7 +55,7 @@ class FakeSmsAero(FakeProvider[ReceivedSms]):
 
     def codes_for(self, phone: str) -> list[str]:
         """The 6-digit code of each SMS sent to `phone`, oldest first: the newest is `codes_for(phone)[-1]`."""
-        return [code_in(sms.text) for sms in self.sms_to(phone)]
+        return [code_in(sms.text) for sms in self.sms_to(phone) if "код подтверждения" in sms.text]
 
 
 class _Handler(ProviderHandler):
