@@ -104,3 +104,18 @@ class RawReflexClient:
     async def close(self) -> None:
         """Disconnect the socket."""
         await self.client.disconnect()
+
+
+async def open_tab(app, *, cookie: str | None = None, path: str = "/", token: str | None = None) -> RawReflexClient:
+    """A tab of the running `app` from its one accepted Origin, with a session cookie when one is given."""
+    headers = {"Origin": app.url}
+    if cookie:
+        headers["Cookie"] = f"lk_session={cookie}"
+    tab = RawReflexClient(app.backend, path=path, headers=headers, token=token)
+    await tab.open()
+    return tab
+
+
+def finished(state: type[rx.State], flag: str = "busy") -> Callable[[dict], bool]:
+    """An update in which the state's handler has finished (its busy flag went back to false)."""
+    return lambda update: (update.get("delta") or {}).get(state.get_full_name(), {}).get(var_name(flag)) is False

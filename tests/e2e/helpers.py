@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, WebSocketRoute, expect
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from lk_app.billing.importer import import_billing_dir
 from lk_app.clock import now
-from lk_app.models import AuthSession, LkUser
+from lk_app.models import AuthSession, LimitEvent, LkUser
 from lk_app.services import db
 from lk_app.services.passwords import hash_password
 from tests.fakes.sendgrid_server import links_in
@@ -220,3 +220,8 @@ def revoke_sessions(login: str) -> None:
         session.exec(update(AuthSession).where(AuthSession.user_id == user_id).values(revoked_at=now()))
 
     db.run(revoke)
+
+
+def forget_limits() -> None:
+    """Drop every counted event: a test's many requests all come from 127.0.0.1 and would meet the per-IP limits."""
+    db.run(lambda session: session.exec(delete(LimitEvent)))

@@ -37,11 +37,11 @@ from lk_app.state.recovery import ForgotState
 from lk_app.state.register import RegisterState
 from lk_app.state.session import SessionState
 from tests.e2e.conftest import PATIENCE_MS, ROOT, SENDGRID_KEY, RunningApp
-from tests.e2e.helpers import PASSWORD, e164, load_customer, log_in, new_phone, poll
+from tests.e2e.helpers import PASSWORD, e164, forget_limits, load_customer, log_in, new_phone, poll
 from tests.e2e.production_server import tab_through
 from tests.e2e.proxy import Proxy
 from tests.fakes.sendgrid_server import links_in
-from tests.reflex_client import ROOT_STATE, RawReflexClient, handler_name, run_apart, var_name
+from tests.reflex_client import ROOT_STATE, RawReflexClient, finished, handler_name, open_tab, run_apart, var_name
 from tests.unit.factories import registration_form
 
 NEW_PASSWORD = "Синий-кит-2024"
@@ -83,23 +83,7 @@ def _user(number: str) -> LkUser:
     return db.run(lambda session: session.exec(select(LkUser).where(LkUser.login == number)).one())
 
 
-def _forget_limits() -> None:
-    db.run(lambda session: session.exec(delete(LimitEvent)))
 
-
-async def _tab(app: RunningApp, *, cookie: str | None = None, path: str = "/", token: str | None = None,
-               ) -> RawReflexClient:
-    headers = {"Origin": app.url}
-    if cookie:
-        headers["Cookie"] = f"lk_session={cookie}"
-    tab = RawReflexClient(app.backend, path=path, headers=headers, token=token)
-    await tab.open()
-    return tab
-
-
-def _done(state, flag: str = "busy"):
-    """An update in which the state's handler has finished (its busy flag went back to false)."""
-    return lambda update: (update.get("delta") or {}).get(state.get_full_name(), {}).get(var_name(flag)) is False
 
 
 def _changed(state, name: str):
@@ -117,7 +101,7 @@ def _grant_url(tab: RawReflexClient) -> tuple[str, dict[str, str]]:
 
 async def _logged_in(app: RunningApp, identifier: str, password: str = PASSWORD) -> tuple[str, dict[str, str]]:
     """A script's login: the grant URL and the cookies the login page would have set, not yet followed."""
-    tab = await _tab(app)
+    tab = await open_tab(app)
     await tab.call(handler_name(LoginState, "log_in"), {"form_data": {"identifier": identifier, "password": password}},
                    until=lambda update: "auth/session" in str(update.get("events")))
     await tab.close()
@@ -136,8 +120,14 @@ def _mails_to(app: RunningApp, address: str, count: int = 1) -> list[dict]:
     return app.sendgrid.mails_to(address)
 
 
-def _link(mail: dict, marker: str) -> str:
-    return next(link for link in links_in(mail) if marker in link)
+def _link(mails: list[dict], marker: str) -> str:
+    """The newest link with `marker` among the mails, whichever order the dispatchers sent them in."""
+    return next(link for mail in reversed(mails) for link in links_in(mail) if marker in link)
+
+
+def _notice(mails: list[dict], change: str) -> dict:
+    """The change notice among the mails (it names the change in its subject)."""
+    return next(mail for mail in mails if change in mail["subject"])
 
 
 @pytest.fixture
@@ -186,7 +176,7 @@ def test_an_email_change_outlives_a_password_change_and_logging_out_everywhere(v
         victim.get_by_label("Пароль для смены e-mail").fill(password)
         victim.get_by_role("button", name="Сменить e-mail").click()
         expect(victim.get_by_text(f"отправлена на {to}")).to_be_visible()
-        return _link(_mails_to(production, to)[-1], "/confirm?token=")
+        return _link(_mails_to(production, to), "/confirm?token=")
 
     first = request_change(f"first@{INTRUDER_EMAIL_DOMAIN}", PASSWORD)
     victim.get_by_label("Текущий пароль").fill(PASSWORD)
@@ -211,7 +201,7 @@ def test_the_phone_changes_with_only_a_session(production: RunningApp):
     intruder_phone = e164(new_phone())
 
     async def change_phone() -> tuple[dict, dict]:
-        tab = await _tab(production, cookie=cookie, path="/settings")
+        tab = await open_tab(production, cookie=cookie, path="/settings")
         await tab.call(handler_name(ProfileState, "send_code"), {"phone_text": intruder_phone},
                        until=_changed(ProfileState, "sms_notice"))
         code = await asyncio.to_thread(lambda: production.smsaero.wait_for_sms(intruder_phone, timeout=20) and
@@ -234,8 +224,8 @@ def test_the_phone_changes_with_only_a_session(production: RunningApp):
     assert _user(lk.number).phone == intruder_phone
     told = production.smsaero.wait_for_sms(lk.phone, timeout=20)
     assert "изменён телефон" in told.text and "/confirm?token=" in told.text
-    notice = _mails_to(production, lk.email, count=2)[-1]
-    assert "изменён телефон" in notice["subject"] and intruder_phone not in str(notice)
+    notice = _notice(_mails_to(production, lk.email, count=2), "изменён телефон")
+    assert intruder_phone not in str(notice)
 
 
 # 3. Recovery by SMS code tells who exists.
@@ -261,17 +251,17 @@ def test_recovery_by_sms_code_tells_who_exists(production: RunningApp, capsys):
     async def answer(tab: RawReflexClient, identifier: str, step: str) -> tuple[float, str]:
         handler, form, shown = steps[step]
         seconds = await tab.call(handler_name(ForgotState, handler), {"form_data": {"identifier": identifier, **form}},
-                                 until=_done(ForgotState))
+                                 until=finished(ForgotState))
         return seconds, str(tab.value(ForgotState, shown))
 
     async def scenario():
-        tabs = [await _tab(production, path="/forgot") for _ in range(parallel)]
+        tabs = [await open_tab(production, path="/forgot") for _ in range(parallel)]
         results = {step: {"known": [], "unknown": []} for step in steps}
         pairs = list(zip(known, unknown))
         for start in range(0, len(pairs), parallel // 2):
             batch = pairs[start:start + parallel // 2]
             for step in steps:
-                await asyncio.to_thread(_forget_limits)  # every request here is 127.0.0.1: stay under per-IP limits
+                await asyncio.to_thread(forget_limits)  # every request here is 127.0.0.1: stay under per-IP limits
                 answers = await asyncio.gather(*(answer(tabs[2 * i + k], pair[k], step)
                                                  for i, pair in enumerate(batch) for k in (0, 1)))
                 results[step]["known"] += answers[0::2]
@@ -281,7 +271,7 @@ def test_recovery_by_sms_code_tells_who_exists(production: RunningApp, capsys):
         return results
 
     results = run_apart(scenario())
-    _forget_limits()
+    forget_limits()
     gaps = {}
     for step, kinds in results.items():
         bodies = {body for _, body in kinds["known"] + kinds["unknown"]}
@@ -336,13 +326,13 @@ def test_a_tab_keeps_the_previous_customer_after_logout(production: RunningApp):
     cookie = _session_cookie(production, lk.number)
 
     async def scenario():
-        tab = await _tab(production, cookie=cookie, path="/cabinet")
+        tab = await open_tab(production, cookie=cookie, path="/cabinet")
         await tab.call(handler_name(CabinetState, "load"), until=_changed(CabinetState, "holder"))
         assert lk.surname in str(tab.vars)
         await tab.call(handler_name(SessionState, "log_out"), until=lambda u: "auth/logout" in str(u.get("events")))
         await tab.close()
         # The same tab again, as the back button or a reconnect brings it: its token, no cookie any more.
-        again = await _tab(production, path="/cabinet", token=tab.token)
+        again = await open_tab(production, path="/cabinet", token=tab.token)
         await again.close()
         return tab, again
 
@@ -357,13 +347,13 @@ def test_limits_are_check_then_record(production: RunningApp):
     lk = _lk()
 
     async def at_once(count: int, path: str, handler: str, payload: dict, answered) -> None:
-        tabs = [await _tab(production, path=path) for _ in range(count)]
+        tabs = [await open_tab(production, path=path) for _ in range(count)]
         await asyncio.gather(*(tab.call(handler, payload, until=answered) for tab in tabs))
         for tab in tabs:
             await tab.close()
 
     wrong = {"form_data": {"identifier": lk.number, "password": "Не-тот-пароль-1"}}
-    run_apart(at_once(40, "/", handler_name(LoginState, "log_in"), wrong, _done(LoginState)))
+    run_apart(at_once(40, "/", handler_name(LoginState, "log_in"), wrong, finished(LoginState)))
     tries = db.run(lambda session: session.exec(
         select(LimitEvent.created_at).where(LimitEvent.kind == limits.LOGIN_PER_IDENTIFIER.kind)
         .order_by(LimitEvent.created_at)).all())
@@ -418,7 +408,7 @@ def test_a_reset_link_survives_a_password_change(victim: Page, production: Runni
     victim.get_by_label("Логин или номер лицевого счёта").fill(lk.number)
     victim.get_by_role("button", name="Восстановить").click()
     expect(victim.get_by_text("ссылка для смены пароля")).to_be_visible()
-    reset = _link(_mails_to(production, lk.email, count=2)[-1], "/reset?token=")
+    reset = _link(_mails_to(production, lk.email, count=2), "/reset?token=")
     log_in(victim, lk.number)
     victim.get_by_role("link", name="Настройки").click()
     victim.get_by_label("Текущий пароль").fill(PASSWORD)
@@ -436,8 +426,8 @@ def test_an_operator_setting_a_new_email_tells_neither_the_old_address_nor_the_p
     new_address = f"new.{lk.email}"
     errors, _ = db.run(set_email, operator, lk.number, new_address, caller_checked=True)
     assert errors == {}
-    notice = _mails_to(production, lk.email, count=2)[-1]
-    assert "контакт-центр изменил e-mail" in notice["subject"] and new_address not in str(notice)
+    notice = _notice(_mails_to(production, lk.email, count=2), "контакт-центр изменил e-mail")
+    assert new_address not in str(notice)
     assert "контакт-центр изменил e-mail" in production.smsaero.wait_for_sms(lk.phone, timeout=20).text
 
 
@@ -452,16 +442,16 @@ def test_anyone_who_knows_an_identifier_burns_the_live_codes_tries(production: R
     lk = _lk()
 
     async def scenario():
-        owner, stranger = await _tab(production, path="/forgot"), await _tab(production, path="/forgot")
+        owner, stranger = await open_tab(production, path="/forgot"), await open_tab(production, path="/forgot")
         ask = {"form_data": {"identifier": lk.number, "channel": "sms"}}
-        await owner.call(handler_name(ForgotState, "recover"), ask, until=_done(ForgotState))
-        await stranger.call(handler_name(ForgotState, "recover"), ask, until=_done(ForgotState))
+        await owner.call(handler_name(ForgotState, "recover"), ask, until=finished(ForgotState))
+        await stranger.call(handler_name(ForgotState, "recover"), ask, until=finished(ForgotState))
         code = await asyncio.to_thread(lambda: production.smsaero.wait_for_sms(lk.phone, timeout=20) and
                                        production.smsaero.codes_for(lk.phone)[0])
         guess = {"code": "000000" if code != "000000" else "111111", "password": NEW_PASSWORD,
                  "password_confirmation": NEW_PASSWORD}
         for _ in range(6):
-            await stranger.call(handler_name(ForgotState, "reset_by_code"), {"form_data": guess}, until=_done(ForgotState))
+            await stranger.call(handler_name(ForgotState, "reset_by_code"), {"form_data": guess}, until=finished(ForgotState))
         right = {**guess, "code": code}
         await owner.call(handler_name(ForgotState, "reset_by_code"), {"form_data": right},
                          until=lambda _u: owner.value(ForgotState, "step") == "done" or owner.value(ForgotState, "errors"))
@@ -486,7 +476,7 @@ def test_a_legacy_bcrypt_hash_with_a_long_password_raises(production: RunningApp
     db.run(make)
 
     async def scenario(password: str):
-        tab = await _tab(production)
+        tab = await open_tab(production)
         await tab.call(handler_name(LoginState, "log_in"), {"form_data": {"identifier": login, "password": password}},
                        until=lambda u: bool(tab.value(LoginState, "error")) or "auth/session" in str(u.get("events")))
         await tab.close()
@@ -502,13 +492,13 @@ def test_outbox_rows_keep_links_in_clear_and_demo_mode_starts_with_real_provider
     lk = _lk()
 
     async def ask_reset():
-        tab = await _tab(production, path="/forgot")
+        tab = await open_tab(production, path="/forgot")
         await tab.call(handler_name(ForgotState, "recover"), {"form_data": {"identifier": lk.number, "channel": "email"}},
-                       until=_done(ForgotState))
+                       until=finished(ForgotState))
         await tab.close()
 
     run_apart(ask_reset())
-    token = parse_qs(urlparse(_link(_mails_to(production, lk.email, count=2)[-1], "/reset?token=")).query)["token"][0]
+    token = parse_qs(urlparse(_link(_mails_to(production, lk.email, count=2), "/reset?token=")).query)["token"][0]
 
     def rows_with_the_token():
         return db.run(lambda session: session.exec(select(OutboxMessage.id).where(

@@ -8,7 +8,7 @@ import socketio
 from sqlalchemy import delete
 from sqlmodel import select
 
-from lk_app.models import LimitEvent, LkUser, OutboxMessage
+from lk_app.models import LkUser, OutboxMessage
 from lk_app.services import db
 from lk_app.services.passwords import hash_password
 from lk_app.services.registration import register_by_account
@@ -18,8 +18,8 @@ from lk_app.state.first_login import FirstLoginState
 from lk_app.state.login import LoginState
 from lk_app.state.profile import ProfileState
 from lk_app.state.recovery import ForgotState
-from tests.e2e.helpers import PASSWORD, load_customer
-from tests.reflex_client import RawReflexClient, handler_name, run_apart, var_name
+from tests.e2e.helpers import PASSWORD, forget_limits, load_customer
+from tests.reflex_client import RawReflexClient, finished, handler_name, open_tab, run_apart
 from tests.unit.factories import registration_form
 
 ENUMERATION_SAMPLES = 200
@@ -48,14 +48,6 @@ def _password_hash(number: str) -> str:
     return db.run(lambda session: session.exec(select(LkUser.password_hash).where(LkUser.login == number)).one())
 
 
-async def _tab(lk, *, cookie: str | None = None, path: str = "/") -> RawReflexClient:
-    headers = {"Origin": lk.url}
-    if cookie:
-        headers["Cookie"] = f"lk_session={cookie}"
-    client = RawReflexClient(lk.backend, path=path, headers=headers)
-    await client.open()
-    return client
-
 
 async def _barrier(client: RawReflexClient) -> None:
     """Wait until every event sent before has been handled: the tab's events run in order."""
@@ -69,7 +61,7 @@ def test_a_foreign_origin_cannot_open_the_websocket(lk):
         evil = RawReflexClient(lk.backend, headers={"Origin": "https://evil.example"})
         with pytest.raises(socketio.exceptions.ConnectionError):
             await evil.open()
-        own = await _tab(lk)
+        own = await open_tab(lk)
         await own.close()
 
     run_apart(scenario())
@@ -81,7 +73,7 @@ def test_privileged_handlers_without_a_session_change_nothing(lk):
     outbox_before = db.run(lambda session: len(session.exec(select(OutboxMessage.id)).all()))
 
     async def scenario():
-        tab = await _tab(lk, path="/settings")
+        tab = await open_tab(lk, path="/settings")
         form = {"current_password": PASSWORD, "new_password": "Взлом-пароль-1", "new_password_confirmation": "Взлом-пароль-1",
                 "new_email": "thief@example.ru", "email_password": PASSWORD, "sms_phone": "+79120009999", "sms_code": "123456"}
         for handler in ("change_password", "change_email", "change_phone"):
@@ -105,7 +97,7 @@ def test_another_lks_account_cannot_be_chosen(lk):
     own_number, own_session = _lk_with_session("Сидорова")
 
     async def scenario():
-        tab = await _tab(lk, cookie=own_session, path="/cabinet")
+        tab = await open_tab(lk, cookie=own_session, path="/cabinet")
         await tab.call(handler_name(CabinetState, "load"), until=lambda u: CabinetState.get_full_name() in (u.get("delta") or {}))
         await tab.send(handler_name(CabinetState, "choose"), {"number": victim_number})
         await _barrier(tab)
@@ -120,7 +112,7 @@ def test_another_lks_account_cannot_be_chosen(lk):
 
 def test_setvar_cannot_set_protected_vars(lk):
     async def scenario():
-        tab = await _tab(lk, path="/first-login")
+        tab = await open_tab(lk, path="/first-login")
         for name, value in (("phone_verified", True), ("_account_id", 1), ("_verified_phone", "+79120000000"), ("step", "register")):
             await tab.send(handler_name(FirstLoginState, "setvar"), {"var_name": name, "value": value})
         await tab.send(handler_name(FirstLoginState, "register"), {"form_data": {
@@ -134,9 +126,6 @@ def test_setvar_cannot_set_protected_vars(lk):
     assert tab.value(FirstLoginState, "phone_verified", False) is False
     assert db.run(lambda session: len(session.exec(select(LkUser.id)).all())) == users_before
 
-
-def _forget_limits() -> None:
-    db.run(lambda session: session.exec(delete(LimitEvent)))
 
 
 def _enumeration_users() -> tuple[list[str], list[str]]:
@@ -154,10 +143,6 @@ def _enumeration_users() -> tuple[list[str], list[str]]:
             [f"enum-unknown-{n}" for n in range(ENUMERATION_SAMPLES)])
 
 
-def _done(state, flag: str = "busy"):
-    """An update in which the state's handler has finished (its busy flag went back to false)."""
-    return lambda update: (update.get("delta") or {}).get(state.get_full_name(), {}).get(var_name(flag)) is False
-
 
 def _assert_alike(known: list[tuple[float, str]], unknown: list[tuple[float, str]]) -> None:
     bodies = {body for _, body in known + unknown}
@@ -170,21 +155,21 @@ def test_login_answers_known_and_unknown_identifiers_alike(lk):
     known, unknown = _enumeration_users()
 
     async def scenario():
-        tab = await _tab(lk)
+        tab = await open_tab(lk)
         results = {"known": [], "unknown": []}
         for n, (real, fake) in enumerate(zip(known, unknown)):
             if n % 40 == 0:
-                await asyncio.to_thread(_forget_limits)  # stay under the per-IP limit: every request here is 127.0.0.1
+                await asyncio.to_thread(forget_limits)  # stay under the per-IP limit: every request here is 127.0.0.1
             for kind, identifier in (("known", real), ("unknown", fake)):
                 seconds = await tab.call(handler_name(LoginState, "log_in"),
                                          {"form_data": {"identifier": identifier, "password": "Неверный-пароль-1"}},
-                                         until=_done(LoginState))
+                                         until=finished(LoginState))
                 results[kind].append((seconds, tab.value(LoginState, "error")))
         await tab.close()
         return results
 
     results = run_apart(scenario())
-    _forget_limits()
+    forget_limits()
     _assert_alike(results["known"], results["unknown"])
 
 
@@ -194,15 +179,15 @@ def test_recovery_answers_known_and_unknown_identifiers_alike(lk):
 
     async def ask(tab: RawReflexClient, identifier: str) -> tuple[float, str]:
         seconds = await tab.call(handler_name(ForgotState, "recover"),
-                                 {"form_data": {"identifier": identifier, "channel": "email"}}, until=_done(ForgotState))
+                                 {"form_data": {"identifier": identifier, "channel": "email"}}, until=finished(ForgotState))
         return seconds, tab.value(ForgotState, "notice")
 
     async def scenario():
-        tabs = [await _tab(lk, path="/forgot") for _ in range(parallel)]
+        tabs = [await open_tab(lk, path="/forgot") for _ in range(parallel)]
         results = {"known": [], "unknown": []}
         pairs = list(zip(known, unknown))
         for start in range(0, len(pairs), parallel // 2):
-            await asyncio.to_thread(_forget_limits)
+            await asyncio.to_thread(forget_limits)
             batch = pairs[start:start + parallel // 2]
             answers = await asyncio.gather(*(ask(tabs[2 * i + k], pair[k]) for i, pair in enumerate(batch) for k in (0, 1)))
             results["known"] += answers[0::2]
@@ -212,7 +197,7 @@ def test_recovery_answers_known_and_unknown_identifiers_alike(lk):
         return results
 
     results = run_apart(scenario())
-    _forget_limits()
+    forget_limits()
     _assert_alike(results["known"], results["unknown"])
     mailed = db.run(lambda session: len(session.exec(
         select(OutboxMessage.id).where(OutboxMessage.recipient.like("enum%@example.ru"))).all()))

@@ -17,8 +17,8 @@ from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.email_links import LinkState
 from lk_app.services.feedback import FeedbackForm, submit_feedback
 from lk_app.services.operator import Action, NotAnOperator, Resend
-from lk_app.services.profile import CONFIRM_NEW_EMAIL, confirm_new_email, request_email_change
-from lk_app.services.recovery import RESET_PASSWORD, Channel, request_recovery, reset_by_link
+from lk_app.services.profile import confirm_new_email, request_email_change
+from lk_app.services.recovery import Channel, request_recovery, reset_by_link
 from lk_app.services.registration import confirm_registration
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant, resolve_session
 from tests.unit.factories import GOOD_PASSWORD, billing_account, link, lk_user
