@@ -80,7 +80,7 @@ class CabinetState(rx.State):
         session_state = await self.get_state(SessionState)
         user = await session_state._current_user()
         if user is None:
-            return await (await self.get_state(SessionState))._turn_away()
+            return await session_state._turn_away()
         if user.role == OPERATOR:
             return rx.redirect("/operator")  # every login lands here; an operator's work is in the console
         self.login = user.login
@@ -94,7 +94,7 @@ class CabinetState(rx.State):
         session_state = await self.get_state(SessionState)
         user = await session_state._current_user()
         if user is None:
-            return await (await self.get_state(SessionState))._turn_away()
+            return await session_state._turn_away()
         number = str(number)[:20]
         if await asyncio.to_thread(db.run, choose_account, user.user_id, number):
             await self._show(number, await asyncio.to_thread(db.run, account_page, user.user_id, number))

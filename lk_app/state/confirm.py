@@ -53,8 +53,6 @@ class ConfirmState(rx.State):
         yield
         if self.kind == "not_me":
             outcome = await asyncio.to_thread(db.run, disown_change, self._token())
-            await (await self.get_state(SessionState))._forget_lk()
-            self.kind = "not_me"  # _forget_lk emptied this state too
             self.notice = DISOWNED.get(outcome, "")
             state = LinkState.VALID if isinstance(outcome, Disowned) else outcome
         elif self.kind == "new_email":

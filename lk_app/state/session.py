@@ -42,8 +42,8 @@ def post_to_logout() -> rx.event.EventSpec:
     """Send the browser to the logout route by a POST from this page, which is how the route knows it is LK's own."""
     url = json.dumps(backend_url("/auth/logout"))
     return rx.call_script(
-        f"const form = document.createElement('form'); form.method = 'post'; form.action = {url}; "
-        "document.body.appendChild(form); form.submit()"
+        f"{{ const form = document.createElement('form'); form.method = 'post'; form.action = {url}; "
+        "document.body.appendChild(form); form.submit(); }"
     )
 
 
