@@ -54,8 +54,11 @@ class FakeSmsAero(FakeProvider[ReceivedSms]):
         return self._wait_for(lambda: self.sms_to(phone), count, timeout, f"SMS to {phone}")
 
     def codes_for(self, phone: str) -> list[str]:
-        """The 6-digit code of each SMS sent to `phone`, oldest first: the newest is `codes_for(phone)[-1]`."""
-        return [code_in(sms.text) for sms in self.sms_to(phone) if "код подтверждения" in sms.text]
+        """The 6-digit code of each SMS sent to `phone`, oldest first: the newest is `codes_for(phone)[-1]`.
+
+        An SMS with a link is a change notice («Это не я»), not a code: its token may hold six digits in a row.
+        """
+        return [code_in(sms.text) for sms in self.sms_to(phone) if "://" not in sms.text]
 
 
 class _Handler(ProviderHandler):
