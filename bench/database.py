@@ -234,8 +234,8 @@ def add_account_samples(engine, clock: SqlClock, samples: int, rng: random.Rando
 
 def cabinet_samples(engine, clock: SqlClock, samples: int, rng: random.Random) -> list[Family]:
     """What CabinetState.load runs for a random LK, in its order: the session, then the whole view in one transaction."""
+    from lk_app.db import run
     from lk_app.services.cabinet import cabinet_view
-    from lk_app.services.db import run
     from lk_app.services.sessions import resolve_session
 
     with engine.begin() as connection:  # sessions stay live however long ago the database was seeded
@@ -255,7 +255,7 @@ def cabinet_samples(engine, clock: SqlClock, samples: int, rng: random.Random) -
 
 def round_trip_samples(clock: SqlClock, samples: int) -> Family:
     """The floor under every figure: `ping` (SELECT 1) in a transaction of its own, as the health check runs it."""
-    from lk_app.services.db import ping, run
+    from lk_app.db import ping, run
 
     family = Family("SELECT 1 (floor)")
     for _ in range(samples):
@@ -272,7 +272,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=2_000)
     args = parser.parse_args()
     os.environ["REFLEX_DB_URL"] = args.database_url
-    from lk_app.services.db import get_engine, migrate
+    from lk_app.db import get_engine, migrate
 
     ensure_database(args.database_url)
     migrate(args.database_url)

@@ -61,8 +61,8 @@ def _seed(accounts: int) -> None:
     from sqlalchemy import insert
 
     from lk_app.clock import now
+    from lk_app.db import session_scope
     from lk_app.models import AccountLink, BillingAccount, Charge, EbillSubscription, LkUser, Payment
-    from lk_app.services.db import session_scope
 
     moment = now()
     for start in range(1, accounts + 1, SEED_CHUNK):
@@ -94,8 +94,8 @@ def _sent() -> tuple[int, int]:
     from sqlalchemy import func
     from sqlmodel import select
 
+    from lk_app.db import run
     from lk_app.models import OutboxMessage
-    from lk_app.services.db import run
 
     def count(session):
         rows = dict(session.exec(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
@@ -125,7 +125,7 @@ def main() -> int:
             LK_SENDGRID_HOST=ready.recv(),
             LK_PUBLIC_URL="https://lk.example.ru",
         )
-        from lk_app.services.db import migrate
+        from lk_app.db import migrate
         from lk_app.services.ebills import run_mailing
 
         migrate()

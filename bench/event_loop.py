@@ -11,13 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
-from lk_app.models import LkUser
-from lk_app.services import db
-from lk_app.services.passwords import hash_password, verify_password
-from lk_app.settings import get_settings
-from lk_app.state.login import LoginState
-from tests.reflex_client import RawReflexClient, handler_name
-
 from bench.common import (
     backend_environment,
     describe,
@@ -28,6 +21,12 @@ from bench.common import (
     running_backend,
     verdict,
 )
+from lk_app import db
+from lk_app.models import LkUser
+from lk_app.services.passwords import hash_password, verify_password
+from lk_app.settings import get_settings
+from lk_app.state.login import LoginState
+from tests.reflex_client import RawReflexClient, handler_name
 
 LOGINS = 20
 PASSWORD = "Bench-password-1"

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from lk_app.billing.importer import import_billing_dir  # noqa: E402
-from lk_app.services.db import migrate  # noqa: E402
+from lk_app.db import migrate  # noqa: E402
 
 
 def write_billing_files(directory: Path, *, accounts: int, payments_per_account: int) -> int:

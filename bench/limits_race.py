@@ -16,9 +16,11 @@ from time import perf_counter
 from sqlalchemy import create_engine, func, text
 from sqlmodel import select
 
+from bench.common import backend_environment, flush_redis, free_port, load_average, running_backend
+from lk_app import db
 from lk_app.clock import now
 from lk_app.models import LimitEvent, LkUser, OutboxMessage, SmsCode
-from lk_app.services import db, limits
+from lk_app.services import limits
 from lk_app.services.auth import FREE_FAILURES, MAX_DELAY_SECONDS
 from lk_app.services.passwords import hash_password
 from lk_app.services.sms_codes import MAX_TRIES, RESEND_AFTER, SMS_TEXT
@@ -26,8 +28,6 @@ from lk_app.settings import get_settings
 from lk_app.state.login import LoginState
 from lk_app.state.register import RegisterState
 from tests.reflex_client import RawReflexClient, handler_name, var_name
-
-from bench.common import backend_environment, flush_redis, free_port, load_average, running_backend
 
 WORKERS = 3
 LOGINS = 40

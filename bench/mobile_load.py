@@ -12,14 +12,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from lk_app.billing.demo import seed_demo
-from lk_app.models import AccountLink, BillingAccount, LkUser
-from lk_app.services import db
-from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
-from lk_app.settings import get_settings
-
 from bench.common import PROJECT_ROOT
 from bench.production_pages import lk_and_blank, lk_database
+from lk_app import db
+from lk_app.billing.demo import seed_demo
+from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
+from lk_app.settings import get_settings
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 LIGHTHOUSE = PROJECT_ROOT / ".tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"

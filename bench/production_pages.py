@@ -6,8 +6,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from lk_app.services import db
-
 from bench.common import (
     PROJECT_ROOT,
     backend_environment,
@@ -17,6 +15,7 @@ from bench.common import (
     running_backend,
     serving_frontend,
 )
+from lk_app import db
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from lk_app.services import db
-from lk_app.state.login import LoginState
-from tests.reflex_client import RawReflexClient, handler_name
-
 from bench.common import (
     BLANK_BENCH_STATE,
     BLANK_TICK_EVENT,
@@ -28,6 +24,9 @@ from bench.common import (
     running_backend,
     verdict,
 )
+from lk_app import db
+from lk_app.state.login import LoginState
+from tests.reflex_client import RawReflexClient, handler_name
 
 WORKERS = 2
 CLIENTS = 50

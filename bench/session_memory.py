@@ -15,14 +15,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from sqlmodel import select
 
-from lk_app.billing.demo import seed_demo
-from lk_app.models import AccountLink, BillingAccount, LkUser
-from lk_app.services import db
-from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
-from lk_app.settings import get_settings
-from lk_app.state.cabinet import CabinetState
-from tests.reflex_client import RawReflexClient
-
 from bench.common import (
     PROJECT_ROOT,
     backend_environment,
@@ -37,6 +29,13 @@ from bench.common import (
     tree_rss,
     verdict,
 )
+from lk_app import db
+from lk_app.billing.demo import seed_demo
+from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
+from lk_app.settings import get_settings
+from lk_app.state.cabinet import CabinetState
+from tests.reflex_client import RawReflexClient
 
 SESSIONS = 1000
 WARMUP_SESSIONS = 20  # opened before the first reading: imports, pools and caches are then in the baseline

@@ -42,7 +42,7 @@ def _import_legacy(args: argparse.Namespace) -> int:
 
 
 def _legacy_status(_args: argparse.Namespace) -> int:
-    from lk_app.services import db
+    from lk_app import db
     from lk_app.services.old_portal import legacy_hashes_left
 
     print(f"Старых хешей паролей осталось: {db.run(legacy_hashes_left)}")
@@ -53,7 +53,7 @@ def _export_readings(args: argparse.Namespace) -> int:
     import csv
     import re
 
-    from lk_app.services import db
+    from lk_app import db
     from lk_app.services.readings import EXPORT_COLUMNS, export_readings
 
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", args.period):
@@ -115,7 +115,7 @@ def _with_progress(run):
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from lk_app.services.db import migrate
+    from lk_app.db import migrate
 
     migrate()
     print("База данных обновлена до последней миграции.")
@@ -139,7 +139,7 @@ def _operator_password() -> tuple[str, bool]:
 
 
 def _create_operator(args: argparse.Namespace) -> int:
-    from lk_app.services import db
+    from lk_app import db
     from lk_app.services.operator import create_operator
 
     password, generated = _operator_password()

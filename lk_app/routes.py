@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.ebills import bill_document, unsubscribe_by_token
 from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import (

@@ -7,7 +7,7 @@ cd "$ROOT"
 bash scripts/setup.sh
 source scripts/env.sh
 python -m lk_app migrate
-if python -c "import sys; from lk_app.billing.demo import database_is_empty; from lk_app.services import db; sys.exit(0 if db.run(database_is_empty) else 1)"; then
+if python -c "import sys; from lk_app.billing.demo import database_is_empty; from lk_app import db; sys.exit(0 if db.run(database_is_empty) else 1)"; then
   python -m lk_app seed-demo
 fi
 exec reflex run "$@"

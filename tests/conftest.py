@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from lk_app import clock
-from lk_app.services import db
+from lk_app import clock, db
 from lk_app.settings import get_settings
 
 TEST_BCRYPT_ROUNDS = "4"

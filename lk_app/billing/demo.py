@@ -8,7 +8,6 @@ from typing import TextIO
 
 from sqlmodel import Session, select
 
-from lk_app.billing.normalize import surname_key
 from lk_app.billing.upsert import (
     Row,
     account_ids,
@@ -19,9 +18,10 @@ from lk_app.billing.upsert import (
     upsert_meters,
 )
 from lk_app.clock import now
-from lk_app.models import AccountLink, BillingAccount
+from lk_app.db import session_scope
+from lk_app.models import BillingAccount
 from lk_app.models.meters import SOURCE_BILLING
-from lk_app.services.db import session_scope
+from lk_app.normal_forms import surname_key
 
 DEMO_SEED = "lk-demo"
 BATCH_ACCOUNTS = 500
@@ -234,18 +234,6 @@ def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
         f"Демо-поставщик готов ({TOWN}): лицевых счетов — {account_count}, "
         f"начислений — {charge_count} ({periods[0]} — {periods[-1]}), платежей — {payment_count}.\n"
     )
-
-
-def demo_sample_accounts(limit: int = 5, *, session: Session) -> list[tuple[str, str]]:
-    """(number, surname) of a few accounts that have no LK yet, for the login page in demo mode."""
-    rows = session.exec(
-        select(BillingAccount.number, BillingAccount.surname)
-        .outerjoin(AccountLink, AccountLink.account_id == BillingAccount.id)
-        .where(AccountLink.id.is_(None))
-        .order_by(BillingAccount.id)
-        .limit(limit)
-    ).all()
-    return [(number, surname) for number, surname in rows]
 
 
 def database_is_empty(*, session: Session) -> bool:

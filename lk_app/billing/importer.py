@@ -8,7 +8,7 @@ from typing import TextIO
 from lk_app.billing.csv_files import BillingCsv, CsvFormatError, open_billing_csv
 from lk_app.billing.rows import BILLING_FILES, AccountRows, ChargeRows, Message, MeterRows, Numbered, PaymentRows
 from lk_app.billing.values import BadValue
-from lk_app.services.db import session_scope
+from lk_app.db import session_scope
 
 # Big enough that a batch costs one round trip per few thousand rows, small enough that memory stays flat
 # and that one batch of account numbers fits the parameter limit of an IN (...) on SQLite.

@@ -4,7 +4,6 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session
 
-from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.billing.occurrences import OccurrenceCounter
 from lk_app.billing.upsert import (
     Row,
@@ -26,7 +25,7 @@ from lk_app.billing.values import (
 )
 from lk_app.clock import now
 from lk_app.models.meters import SOURCE_BILLING
-from lk_app.services.contacts import normalize_email, normalize_phone
+from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone, surname_key
 
 Numbered = tuple[int, Row]  # a row with the line it came from
 Message = tuple[int, str]  # a line and what is wrong with it

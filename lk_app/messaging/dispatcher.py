@@ -13,10 +13,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.messaging.senders import PermanentSendError, Sender, TransientSendError, senders_from_settings
 from lk_app.models import OutboxAttachment, OutboxMessage
-from lk_app.services import db
 from lk_app.settings import get_settings
 
 logger = logging.getLogger(__name__)

@@ -1,13 +1,12 @@
-"""Writing messages to the outbox in the caller's transaction, and reading it back for the demo page."""
+"""Writing messages to the outbox in the caller's transaction."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from lk_app.messaging.templates import render
 from lk_app.models import OutboxAttachment, OutboxMessage
-from lk_app.settings import get_settings
 
 EMAIL = "email"
 SMS = "sms"
@@ -20,22 +19,6 @@ class Attachment:
     filename: str
     content_type: str
     content: bytes
-
-
-@dataclass(frozen=True)
-class OutboxView:
-    """One message as `/dev/outbox` shows it."""
-
-    id: int
-    channel: str
-    kind: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str | None
-    status: str
-    created_at: str
-    redacted: bool  # its bodies were wiped once it was sent: they held a link or a code
 
 
 def queue_email(
@@ -76,29 +59,3 @@ def queue_sms(*, session: Session, to: str, text: str) -> OutboxMessage:
     message = OutboxMessage(channel=SMS, kind=SMS, recipient=to, body_text=text, carries_secret=True)
     session.add(message)
     return message
-
-
-def recent_messages(*, session: Session, limit: int = 100) -> list[OutboxView]:
-    """The newest messages first, as display objects; none outside demo mode, where the bodies are live links."""
-    if not get_settings().demo_mode:
-        return []
-    rows = session.exec(
-        select(OutboxMessage)
-        .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
-        .limit(limit)
-    ).all()
-    return [
-        OutboxView(
-            id=row.id,
-            channel=row.channel,
-            kind=row.kind,
-            recipient=row.recipient,
-            subject=row.subject,
-            body_text=row.body_text,
-            body_html=row.body_html,
-            status=row.status,
-            created_at=f"{row.created_at:%d.%m.%Y %H:%M:%S} UTC",
-            redacted=row.redacted_at is not None,
-        )
-        for row in rows
-    ]

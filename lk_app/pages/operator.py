@@ -4,11 +4,13 @@ import reflex as rx
 
 from lk_app.components.forms import checkbox, field, form, text_area_field
 from lk_app.components.layout import alert, labelled_row, page
-from lk_app.models.support import TICKET_CLOSED, TICKET_IN_WORK, TICKET_NEW
 from lk_app.state.operator import (
     CALLER_CHECKED_FIELD,
     NEW_EMAIL_FIELD,
     REPLY_FIELD,
+    TICKET_CLOSED,
+    TICKET_IN_WORK,
+    TICKET_NEW,
     AccountRow,
     AuditRow,
     AuditState,

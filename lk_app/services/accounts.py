@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from lk_app.billing.normalize import normalize_account_number
+from lk_app import db
 from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
-from lk_app.services import db, limits
+from lk_app.normal_forms import normalize_account_number
+from lk_app.services import limits
 from lk_app.settings import get_settings
 
 RECENT_PAYMENTS = 6

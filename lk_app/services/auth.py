@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from lk_app.billing.normalize import normalize_account_number
 from lk_app.clock import now
 from lk_app.models import OPERATOR, AccountLink, BillingAccount, LkUser
+from lk_app.normal_forms import normalize_account_number
 from lk_app.services import limits
 from lk_app.services.legacy_passwords import is_legacy
 from lk_app.services.passwords import burn_verify_time, verify_password

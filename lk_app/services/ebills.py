@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from lk_app import db
 from lk_app.billing.bill_pdf import Bill, ChargeLine, Issuer, bill_filename, bill_pdf, period_title
 from lk_app.billing.payment_qr import Payee
 from lk_app.billing.pdf import EmbeddedFont, embedded_font
@@ -17,9 +18,9 @@ from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.messaging.outbox import Attachment, queue_email
 from lk_app.models import AccountLink, BillingAccount, Charge, EbillSubscription, LkUser, Payment, SentBill
-from lk_app.services import db, limits
+from lk_app.normal_forms import normalize_email
+from lk_app.services import limits
 from lk_app.services.accounts import masked_number
-from lk_app.services.contacts import normalize_email
 from lk_app.services.email_links import LinkState, issue_link_token, use_link_token
 from lk_app.services.tokens import new_secret, secret_hash
 from lk_app.settings import Settings, get_settings

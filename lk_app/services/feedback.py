@@ -5,11 +5,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from lk_app.billing.normalize import normalize_account_number
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import FeedbackTicket
+from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone
 from lk_app.services import limits
-from lk_app.services.contacts import normalize_email, normalize_phone
 from lk_app.services.registration import ACCOUNT_NUMBER_FORMAT, CONSENT_MISSING
 from lk_app.settings import get_settings
 

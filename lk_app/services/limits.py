@@ -14,9 +14,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from lk_app import db
 from lk_app.clock import now
 from lk_app.models import LimitEvent
-from lk_app.services import db
 
 # The advisory lock class of limit subjects (the 51xx classes are the accounts').
 _LOCK_SUBJECT = 5201

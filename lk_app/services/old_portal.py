@@ -9,12 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from lk_app.billing.csv_files import CsvFormatError, open_billing_csv
-from lk_app.billing.normalize import normalize_account_number
 from lk_app.clock import now
+from lk_app.db import session_scope
 from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.normal_forms import normalize_account_number, normalize_email
 from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
-from lk_app.services.contacts import normalize_email
-from lk_app.services.db import session_scope
 from lk_app.services.legacy_passwords import LEGACY_PREFIX, stored_legacy_hash
 from lk_app.services.passwords import hash_password
 from lk_app.services.registration import LOGIN_PATTERN, queue_confirmation

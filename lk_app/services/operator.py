@@ -13,16 +13,24 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from lk_app.billing.normalize import normalize_account_number
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
-from lk_app.models import OPERATOR, AccountLink, AuditEntry, AuthSession, BillingAccount, FeedbackTicket, LkUser, TicketReply
+from lk_app.models import (
+    OPERATOR,
+    AccountLink,
+    AuditEntry,
+    AuthSession,
+    BillingAccount,
+    FeedbackTicket,
+    LkUser,
+    TicketReply,
+)
 from lk_app.models.support import TICKET_CLOSED, TICKET_IN_WORK, TICKET_NEW, TICKET_STATUSES
 from lk_app.models.users import CUSTOMER
+from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone
 from lk_app.services import limits
 from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email, holder_name
 from lk_app.services.auth import FREE_FAILURES
-from lk_app.services.contacts import normalize_email, normalize_phone
 from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
 from lk_app.services.feedback import MESSAGE_MAX, grouped, plain_text
 from lk_app.services.passwords import hash_password, password_problem

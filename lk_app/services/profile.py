@@ -6,10 +6,10 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from lk_app.clock import now
-from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
 from lk_app.models import AuthSession, LkUser
+from lk_app.normal_forms import normalize_email
 from lk_app.services import limits
-from lk_app.services.contacts import normalize_email
+from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
 from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
 from lk_app.services.email_links import LinkState, mail_link, use_link_token
 from lk_app.services.passwords import hash_password, password_problem, verify_password

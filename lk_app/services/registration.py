@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.models import AccountLink, BillingAccount, LkUser
+from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone, surname_key
 from lk_app.services import limits
 from lk_app.services.accounts import accounts_per_email, hold_accounts_of_email
-from lk_app.services.contacts import normalize_email, normalize_phone
 from lk_app.services.email_links import (
     CONFIRM_REGISTRATION,
     LinkState,

@@ -6,7 +6,7 @@ import math
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.accounts import AddOutcome, Refusal, Removal, add_account, linked_accounts, remove_account
 from lk_app.services.ebills import SaveOutcome, save_subscription, subscriptions_of
 from lk_app.services.registration import ACCOUNT_NUMBER_FORMAT

@@ -5,8 +5,8 @@ import dataclasses
 
 import reflex as rx
 
+from lk_app import db
 from lk_app.models import OPERATOR
-from lk_app.services import db
 from lk_app.services.accounts import choose_account
 from lk_app.services.cabinet import AccountPage, account_page, cabinet_view
 from lk_app.services.history import AccountHistory

@@ -4,14 +4,13 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.ebills import CONFIRM_EBILL_EMAIL, confirm_ebill_address
 from lk_app.services.email_links import CONFIRM_REGISTRATION, NOT_ME_EMAIL, NOT_ME_PHONE, LinkState, find_link_token
 from lk_app.services.profile import CONFIRM_NEW_EMAIL, confirm_new_email
 from lk_app.services.recovery import Disowned, disown_change
 from lk_app.services.registration import confirm_registration, resend_confirmation, user_of_link
 from lk_app.state.session import SessionState
-
 
 # What each kind of link confirms, by the purpose of its token.
 KINDS = {CONFIRM_REGISTRATION: "registration", CONFIRM_NEW_EMAIL: "new_email", CONFIRM_EBILL_EMAIL: "ebill",

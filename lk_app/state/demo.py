@@ -5,9 +5,8 @@ import dataclasses
 
 import reflex as rx
 
-from lk_app.billing.demo import demo_sample_accounts
-from lk_app.messaging.outbox import recent_messages
-from lk_app.services import db
+from lk_app import db
+from lk_app.services.demo import demo_sample_accounts, recent_messages
 from lk_app.settings import get_settings
 
 

@@ -4,7 +4,7 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.feedback import FeedbackForm, submit_feedback
 from lk_app.settings import get_settings
 from lk_app.state.accounts import wait_phrase

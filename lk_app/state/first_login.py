@@ -4,8 +4,8 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
-from lk_app.billing.normalize import normalize_account_number
+from lk_app import db
+from lk_app.normal_forms import normalize_account_number
 from lk_app.services.registration import (
     ACCOUNT_NUMBER_FORMAT,
     PhoneProof,

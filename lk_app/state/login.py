@@ -5,7 +5,7 @@ import logging
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.old_portal import give_first_email, replace_legacy_hash
 from lk_app.services.registration import resend_confirmation

@@ -5,9 +5,9 @@ import dataclasses
 
 import reflex as rx
 
+from lk_app import db
 from lk_app.models import OPERATOR
 from lk_app.models.support import TICKET_CLOSED, TICKET_IN_WORK, TICKET_NEW
-from lk_app.services import db
 from lk_app.services.operator import (
     Action,
     Resend,

@@ -4,8 +4,8 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
-from lk_app.services.contacts import normalize_phone
+from lk_app import db
+from lk_app.normal_forms import normalize_phone
 from lk_app.services.registration import CODE_REFUSALS, PHONE_FORMAT
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, Issue, check_sms_code, issue_sms_code
 from lk_app.services.tokens import new_secret

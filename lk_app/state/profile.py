@@ -5,8 +5,8 @@ import dataclasses
 
 import reflex as rx
 
-from lk_app.services import db
-from lk_app.services.contacts import normalize_phone
+from lk_app import db
+from lk_app.normal_forms import normalize_phone
 from lk_app.services.profile import (
     active_sessions,
     change_password,

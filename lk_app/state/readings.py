@@ -5,7 +5,7 @@ import dataclasses
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.readings import ReadingsForm, readings_form, submit_readings
 from lk_app.state.session import SessionState
 

@@ -5,9 +5,16 @@ import time
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.email_links import LinkState
-from lk_app.services.recovery import Channel, ResetResult, request_recovery, reset_by_link, reset_by_sms, reset_link_state
+from lk_app.services.recovery import (
+    Channel,
+    ResetResult,
+    request_recovery,
+    reset_by_link,
+    reset_by_sms,
+    reset_link_state,
+)
 from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
 

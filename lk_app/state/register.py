@@ -4,7 +4,7 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.registration import LoginRegistrationForm, register_by_login
 from lk_app.state.phone_code import PhoneCodeMixin
 

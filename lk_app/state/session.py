@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from lk_app import db
 from lk_app.models import OPERATOR
-from lk_app.services import db
 from lk_app.services.sessions import (
     SESSION_COOKIE,
     BrowserGrant,

@@ -4,7 +4,7 @@ import asyncio
 
 import reflex as rx
 
-from lk_app.services import db
+from lk_app import db
 from lk_app.services.ebills import unsubscribe_by_token, unsubscribe_view
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-
 from sqlalchemy import delete
 
+from lk_app import db
 from lk_app.models import LimitEvent
-from lk_app.services import db
 from lk_app.settings import get_settings
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.smsaero_server import FakeSmsAero

@@ -13,10 +13,10 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import delete, update
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.billing.importer import import_billing_dir
 from lk_app.clock import now
 from lk_app.models import AuthSession, LimitEvent, LkUser
-from lk_app.services import db
 from lk_app.services.passwords import hash_password
 from tests.fakes.sendgrid_server import links_in
 

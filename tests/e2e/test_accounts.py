@@ -5,8 +5,8 @@ import re
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.models import AccountLink, BillingAccount
-from lk_app.services import db
 from lk_app.settings import get_settings
 from tests.e2e.helpers import (
     Customer,

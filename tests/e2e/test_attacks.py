@@ -24,8 +24,9 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import delete, text
 from sqlmodel import col, select
 
+from lk_app import db
 from lk_app.models import BillingAccount, LimitEvent, LkUser, OutboxMessage
-from lk_app.services import db, limits
+from lk_app.services import limits
 from lk_app.services.auth import log_in as check_login
 from lk_app.services.legacy_passwords import stored_legacy_hash
 from lk_app.services.operator import set_email

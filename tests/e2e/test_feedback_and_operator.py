@@ -6,17 +6,18 @@ import re
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.models import AuditEntry, FeedbackTicket, LkUser, OutboxMessage
-from lk_app.services import db, limits
+from lk_app.services import limits
 from lk_app.services.feedback import FeedbackForm, submit_feedback
 from lk_app.services.operator import create_operator
 from lk_app.services.sessions import resolve_session
 from lk_app.state.operator import AuditState, OperatorState, TicketsState
 from tests.e2e.conftest import PATIENCE_MS
 from tests.e2e.helpers import PASSWORD, expect_on_cabinet, log_in, poll, registered_customer
-from tests.e2e.test_raw_client import _barrier, _lk_with_session, _tab
+from tests.e2e.test_raw_client import _barrier, _lk_with_session
 from tests.fakes.sendgrid_server import html_of, links_in, text_of
-from tests.reflex_client import handler_name, run_apart
+from tests.reflex_client import handler_name, open_tab, run_apart
 
 SUPPORT = "support@example.ru"
 CONTACT_PHONE = "8 800 100-00-00"
@@ -194,7 +195,7 @@ def test_a_customer_session_calling_operator_handlers_gets_nothing(lk):
     before = [db.run(lambda session, model=model: len(session.exec(select(model.id)).all())) for model in counts]
 
     async def scenario():
-        tab = await _tab(lk, cookie=attacker_session, path="/operator")
+        tab = await open_tab(lk, cookie=attacker_session, path="/operator")
         await tab.call(handler_name(OperatorState, "load"),
                        until=lambda u: (u.get("delta") or {}).get(OperatorState.get_full_name(), {}).get("denied_rx_state_"))
         sent = [

@@ -10,8 +10,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.models import LkUser
-from lk_app.services import db
 from lk_app.services.legacy_passwords import is_legacy
 from lk_app.services.old_portal import import_legacy_users
 from lk_app.state import login as login_state

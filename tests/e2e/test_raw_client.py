@@ -8,8 +8,8 @@ import socketio
 from sqlalchemy import delete
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.models import LkUser, OutboxMessage
-from lk_app.services import db
 from lk_app.services.passwords import hash_password
 from lk_app.services.registration import register_by_account
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant

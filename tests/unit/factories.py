@@ -2,8 +2,8 @@
 
 from sqlmodel import Session
 
-from lk_app.billing.normalize import surname_key
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
+from lk_app.normal_forms import surname_key
 from lk_app.services.registration import RegistrationForm
 
 GOOD_PASSWORD = "Зелёный-чай-7"

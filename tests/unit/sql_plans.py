@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from sqlalchemy import event, text
 from sqlmodel import Session
 
-from lk_app.services import db
+from lk_app import db
 
 
 @contextmanager

@@ -6,9 +6,9 @@ from collections import Counter
 from sqlalchemy import func
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.clock import now
 from lk_app.models import AccountLink, LimitEvent, LkUser
-from lk_app.services import db
 from lk_app.services.accounts import Refusal, accounts_per_email, add_account
 from lk_app.services.registration import register_by_account
 from tests.unit.factories import billing_account, link, lk_user, payment, registration_form

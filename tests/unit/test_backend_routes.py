@@ -10,9 +10,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)  # it would rather test with httpx2, not installed here
     from starlette.testclient import TestClient
 
+from lk_app import db
 from lk_app.models import OutboxMessage
 from lk_app.routes import backend_routes
-from lk_app.services import db
 from lk_app.services.ebills import run_mailing, save_subscription, subscriptions_of
 from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant

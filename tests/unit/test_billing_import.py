@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from lk_app.billing import importer
 from lk_app.billing.importer import BillingImportError, import_billing_dir
-from lk_app.billing.normalize import normalize_account_number, surname_key
 from lk_app.billing.occurrences import OccurrenceCounter
+from lk_app.db import session_scope
 from lk_app.models import BillingAccount, Charge, Meter, MeterReading, Payment
-from lk_app.services.db import session_scope
+from lk_app.normal_forms import normalize_account_number, surname_key
 
 ACCOUNTS = """account_number,surname,first_name,patronymic,address,email,phone
 100200300,Ёлкина,Анна,Петровна,"г. Кострома, ул. Ленина, д. 1, кв. 2",Anna@Example.RU,8 (912) 345-67-89

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.__main__ import main
 from lk_app.models import Charge, Meter, MeterReading, OutboxMessage
 from lk_app.models.meters import SOURCE_BILLING, SOURCE_LK
-from lk_app.services import db
 from lk_app.services.cabinet import cabinet_view
 from lk_app.services.history import account_history, payment_url
 from lk_app.services.readings import export_readings, reading_window, readings_form, submit_readings

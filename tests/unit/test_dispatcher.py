@@ -10,12 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.messaging.dispatcher import Dispatcher, retry_delay, run_worker, start_background_dispatcher
 from lk_app.messaging.outbox import queue_email, queue_sms
-from lk_app.messaging.senders import SendGridSender, Sender, TransientSendError
+from lk_app.messaging.senders import Sender, SendGridSender, TransientSendError
 from lk_app.models import OutboxMessage
-from lk_app.services import db
 from tests.fakes.sendgrid_server import FakeSendGrid, links_in
 from tests.unit.sql_plans import plan_nodes, sent_statements
 

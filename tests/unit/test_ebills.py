@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.__main__ import main
 from lk_app.billing.bill_pdf import payment_order
 from lk_app.billing.payment_qr import payment_text
 from lk_app.messaging.dispatcher import Dispatcher
 from lk_app.messaging.senders import SendGridSender
 from lk_app.models import EbillSubscription, OneTimeToken, OutboxAttachment, OutboxMessage, SentBill
-from lk_app.services import db, ebills
+from lk_app.services import ebills
 from lk_app.services.accounts import remove_account
 from lk_app.services.ebills import (
     SaveOutcome,

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.models import LimitEvent, LkUser, OutboxMessage
-from lk_app.services import auth, db, limits, profile
+from lk_app.services import auth, limits, profile
 from lk_app.services.auth import FREE_FAILURES, LoginStatus, log_in
 from lk_app.services.feedback import FeedbackForm, submit_feedback
 from lk_app.services.passwords import hash_password

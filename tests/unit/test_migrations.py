@@ -4,14 +4,14 @@ log append-only on PostgreSQL."""
 import os
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from alembic import command
+from lk_app import db
 from lk_app.models import metadata
-from lk_app.services import db
 
 EBILL_TABLES = {"ebill_subscription", "sent_bill", "outbox_attachment"}
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlmodel import select
 
+from lk_app import db
 from lk_app.models import AccountLink, LkUser, OutboxMessage
-from lk_app.services import db
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.legacy_passwords import is_legacy
 from lk_app.services.old_portal import (

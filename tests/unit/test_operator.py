@@ -10,9 +10,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from lk_app import __main__ as cli
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.models import AuditEntry, FeedbackTicket, LkUser, OneTimeToken, OutboxMessage, TicketReply
-from lk_app.services import db, limits, operator
+from lk_app.services import limits, operator
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.email_links import LinkState
 from lk_app.services.feedback import FeedbackForm, submit_feedback

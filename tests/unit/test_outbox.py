@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from lk_app import clock
-from lk_app.messaging.outbox import queue_email, queue_sms, recent_messages
+from lk_app import clock, db
+from lk_app.messaging.outbox import queue_email, queue_sms
 from lk_app.messaging.templates import hours_phrase, render
 from lk_app.models import BillingAccount, OutboxMessage
-from lk_app.services import db
+from lk_app.services.demo import recent_messages
 
 LINK = "https://lk.example.ru/confirm?token=AbC-123_xyz&from=mail"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lk_app.services.contacts import normalize_email, normalize_phone
+from lk_app.normal_forms import normalize_email, normalize_phone
 from lk_app.services.passwords import hash_password, password_problem, verify_password
 
 

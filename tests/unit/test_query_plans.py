@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.models import Charge, Meter, MeterReading
 from lk_app.models.meters import SOURCE_BILLING
-from lk_app.services import db
 from lk_app.services.accounts import account_card, add_account, cabinet_accounts
 from lk_app.services.ebills import account_bills
 from lk_app.services.history import account_history

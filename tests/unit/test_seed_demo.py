@@ -10,13 +10,13 @@ from lk_app.billing.demo import (
     MALE_FIRST_NAMES,
     MALE_SURNAMES,
     database_is_empty,
-    demo_sample_accounts,
     feminine_surname,
     seed_demo,
 )
 from lk_app.clock import now
+from lk_app.db import session_scope
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Meter, MeterReading, Payment
-from lk_app.services.db import session_scope
+from lk_app.services.demo import demo_sample_accounts
 
 
 def snapshot() -> list[list[dict]]:

@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from lk_app import clock
+from lk_app import clock, db
 from lk_app.models import OutboxMessage, SmsCode
-from lk_app.services import db
 from lk_app.services.sms_codes import (
     CONFIRM_PHONE,
     MAX_TRIES,

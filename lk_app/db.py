@@ -13,7 +13,7 @@ from sqlmodel import Session, create_engine
 from lk_app.settings import get_settings
 
 T = TypeVar("T")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @lru_cache
