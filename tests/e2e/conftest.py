@@ -104,6 +104,12 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
         yield RunningApp(url=url, backend=get_config().api_url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
 
 
+def pytest_collection_modifyitems(items):
+    """The tests on the real production server run last, so it starts only then: its workers' dispatchers share the
+    database with the in-process app's, and before them no other test should see a second dispatcher or its load."""
+    items.sort(key=lambda item: "production" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(autouse=True)
 def fresh_limits(database_url):
     """Every browser test comes from 127.0.0.1: its per-IP counts must not spill into the next test."""
