@@ -1,7 +1,6 @@
 """Benchmark of `import-billing`: generated accounts, payments and charges into a fresh migrated database."""
 
 import argparse
-import io
 import os
 import random
 import resource
@@ -15,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from lk_app.billing.importer import import_billing_dir  # noqa: E402
 from lk_app.db import migrate  # noqa: E402
+from lk_app.texts.billing import import_summary, line_problem  # noqa: E402
 
 
 def write_billing_files(directory: Path, *, accounts: int, payments_per_account: int) -> int:
@@ -61,15 +61,15 @@ def main() -> int:
         migrate()
         rows = write_billing_files(work, accounts=args.accounts, payments_per_account=args.payments_per_account)
         for run in ("import", "again")[: 2 if args.again else 1]:
-            log = io.StringIO()
+            problems = []
             started = time.perf_counter()
-            report = import_billing_dir(work, out=log)
+            report = import_billing_dir(work, on_problem=problems.append)
             elapsed = time.perf_counter() - started
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(log.getvalue().rstrip().splitlines()[-1])
+            print(import_summary(report)[-1])
             print(f"{run}: {rows} rows in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s; peak RSS {peak_mb:.0f} MB")
             if report.had_errors:
-                print(log.getvalue(), end="")
+                print("\n".join(line_problem(found) for found in problems))
                 return 1
     return 0
 

@@ -19,11 +19,12 @@ from sqlmodel import select
 from bench.common import backend_environment, flush_redis, free_port, load_average, running_backend
 from lk_app import db
 from lk_app.clock import now
+from lk_app.messaging.templates import render_sms
 from lk_app.models import LimitEvent, LkUser, OutboxMessage, SmsCode
 from lk_app.services import limits
 from lk_app.services.auth import FREE_FAILURES, MAX_DELAY_SECONDS
 from lk_app.services.passwords import hash_password
-from lk_app.services.sms_codes import MAX_TRIES, RESEND_AFTER, SMS_TEXT
+from lk_app.services.sms_codes import MAX_TRIES, RESEND_AFTER
 from lk_app.settings import get_settings
 from lk_app.state.login import LoginState
 from lk_app.state.register import RegisterState
@@ -42,7 +43,7 @@ REGISTER_STATE = RegisterState.get_full_name()
 LOG_IN_EVENT = handler_name(LoginState, "log_in")
 SEND_CODE_EVENT = handler_name(RegisterState, "send_code")
 CONFIRM_CODE_EVENT = handler_name(RegisterState, "confirm_code")
-CODE_IN_SMS = re.compile(re.escape(SMS_TEXT).replace(re.escape("{code}"), r"(\d{6})"))
+CODE_IN_SMS = re.compile(re.escape(render_sms("sms_code", code="CODE")).replace("CODE", r"(\d{6})"))
 
 
 @dataclass(frozen=True)

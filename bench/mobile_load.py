@@ -1,6 +1,5 @@
 """Bench: Lighthouse's mobile performance on LK's `/` and logged-in `/cabinet`, beside a blank Reflex app's `/`."""
 
-import io
 import json
 import os
 import statistics
@@ -90,7 +89,7 @@ def logged_in_cookie(db_url: str) -> str:
     """A demo household with a year of charges, an LK that owns it and a live session; returns the Cookie header."""
     os.environ["REFLEX_DB_URL"] = db_url
     get_settings.cache_clear()
-    seed_demo(1, out=io.StringIO())
+    seed_demo(1)
     with db.session_scope() as session:
         account = session.exec(select(BillingAccount)).one()
         user = LkUser(login=account.number, login_key=account.number, password_hash="!", email="bench@example.ru",

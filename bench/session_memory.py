@@ -3,7 +3,6 @@ blank Reflex app's /."""
 
 import argparse
 import asyncio
-import io
 import os
 import sys
 import tempfile
@@ -69,7 +68,7 @@ def seed_sessions(db_url: str, count: int) -> list[str]:
     os.environ["REFLEX_DB_URL"] = db_url
     get_settings.cache_clear()
     db.migrate(db_url)
-    seed_demo(count, out=io.StringIO())
+    seed_demo(count)
 
     def make(session):
         session_ids = []

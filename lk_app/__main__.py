@@ -3,41 +3,58 @@
 import argparse
 import getpass
 import os
-import re
 import sys
 from pathlib import Path
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+from lk_app.texts import cli as texts
 
 
 class CommandError(Exception):
     """Bad input to a command: printed as a clear message, exit code 2."""
 
 
-def _import_billing(args: argparse.Namespace) -> int:
-    from lk_app.billing.importer import BillingImportError, import_billing_dir
+def _period(text: str) -> str:
+    """A billing month typed as YYYY-MM, or the command's error."""
+    from lk_app.billing.problems import BadValue
+    from lk_app.billing.values import billing_period
+    from lk_app.texts.billing import row_problem
 
     try:
-        report = import_billing_dir(Path(args.directory), out=sys.stdout)
+        return billing_period(text)
+    except BadValue as error:
+        raise CommandError(row_problem(error.problem)) from None
+
+
+def _import_billing(args: argparse.Namespace) -> int:
+    from lk_app.billing.importer import BillingImportError, import_billing_dir
+    from lk_app.texts.billing import import_refusal, import_summary, line_problem
+
+    try:
+        report = import_billing_dir(Path(args.directory), on_problem=lambda found: print(line_problem(found)))
     except BillingImportError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(import_refusal(error)) from error
+    print("\n".join(import_summary(report)))
     return 1 if report.had_errors else 0
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from lk_app.billing.demo import seed_demo
+    from lk_app.texts.billing import demo_summary
 
-    seed_demo(accounts=args.accounts, out=sys.stdout)
+    print(demo_summary(seed_demo(accounts=args.accounts)))
     return 0
 
 
 def _import_legacy(args: argparse.Namespace) -> int:
     from lk_app.services.old_portal import LegacyImportError, import_legacy_users
+    from lk_app.texts.access import legacy_import_refusal, legacy_problem, legacy_summary
 
+    path = Path(args.file)
     try:
-        report = import_legacy_users(Path(args.file), out=sys.stdout)
+        report = import_legacy_users(path, on_problem=lambda line, problem: print(legacy_problem(path.name, line, problem)))
     except LegacyImportError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(legacy_import_refusal(error)) from error
+    print(legacy_summary(report))
     return 1 if report.refused else 0
 
 
@@ -45,27 +62,25 @@ def _legacy_status(_args: argparse.Namespace) -> int:
     from lk_app import db
     from lk_app.services.old_portal import legacy_hashes_left
 
-    print(f"Старых хешей паролей осталось: {db.run(legacy_hashes_left)}")
+    print(texts.LEGACY_HASHES_LEFT.format(count=db.run(legacy_hashes_left)))
     return 0
 
 
 def _export_readings(args: argparse.Namespace) -> int:
     import csv
-    import re
 
     from lk_app import db
     from lk_app.services.readings import EXPORT_COLUMNS, export_readings
 
-    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", args.period):
-        raise CommandError(f"период «{args.period}» не распознан: нужен ГГГГ-ММ")
-    rows = db.run(export_readings, args.period)
+    period = _period(args.period)
+    rows = db.run(export_readings, period)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([row.account_number, row.meter_number, row.period, row.zones, row.readings,
                          row.submitted_at.isoformat(timespec="seconds")])
     # The CSV goes to stdout for the billing system; the count goes to stderr so it stays out of the file.
-    print(f"Показаний за {args.period}: {len(rows)}", file=sys.stderr)
+    print(texts.READINGS_EXPORTED.format(period=period, count=len(rows)), file=sys.stderr)
     return 0
 
 
@@ -78,19 +93,16 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _send_ebills(args: argparse.Namespace) -> int:
     from lk_app.billing.pdf import FontMissing
-    from lk_app.services.ebills import run_mailing
+    from lk_app.services.ebill_mailing import run_mailing
 
-    if not PERIOD.fullmatch(args.period):
-        raise CommandError(f"период {args.period!r} указывается как ГГГГ-ММ, например 2026-10")
+    period = _period(args.period)
     try:
-        summary = _with_progress(lambda on_progress: run_mailing(args.period, on_progress=on_progress))
+        summary = _with_progress(lambda on_progress: run_mailing(period, on_progress=on_progress))
     except FontMissing as error:
         raise CommandError(str(error)) from None
-    print(
-        f"Счета за {args.period}: поставлено в очередь {summary.queued}, пропущено {summary.skipped} "
-        f"(отправлены раньше {summary.already_sent}, адрес не подтверждён {summary.unconfirmed}), "
-        f"не удалось собрать {summary.failed}."
-    )
+    print(texts.EBILLS_DONE.format(period=period, queued=summary.queued, skipped=summary.skipped,
+                                   already_sent=summary.already_sent, unconfirmed=summary.unconfirmed,
+                                   failed=summary.failed))
     return 1 if summary.failed else 0
 
 
@@ -99,7 +111,7 @@ def _with_progress(run):
     if sys.stdout.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        columns = (TextColumn("Счета"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        columns = (TextColumn(texts.EBILLS_PROGRESS_LABEL), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns) as progress:
             task = progress.add_task("send-ebills", total=None)
             return run(lambda done, total: progress.update(task, completed=done, total=total))
@@ -109,7 +121,7 @@ def _with_progress(run):
         tenth = done * 10 // total if total else 10
         if tenth > reported[0]:
             reported[0] = tenth
-            print(f"send-ebills: {done} из {total}", flush=True)
+            print(texts.EBILLS_PROGRESS.format(done=done, total=total), flush=True)
 
     return run(print_tenths)
 
@@ -118,44 +130,48 @@ def _migrate(_args: argparse.Namespace) -> int:
     from lk_app.db import migrate
 
     migrate()
-    print("База данных обновлена до последней миграции.")
+    print(texts.MIGRATED)
     return 0
 
 
 def _operator_password() -> tuple[str, bool]:
     """LK_OPERATOR_PASSWORD, else one typed at a terminal, else a generated one; and whether it was generated."""
-    from lk_app.services.operator import generated_password
+    from lk_app.services.desk import generated_password
 
     password = os.environ.get("LK_OPERATOR_PASSWORD")
     if password:
         return password, False
     if sys.stdin.isatty():
-        password = getpass.getpass("Пароль оператора (Enter — сгенерировать): ")
+        password = getpass.getpass(texts.OPERATOR_PASSWORD_PROMPT)
         if password:
-            if getpass.getpass("Ещё раз: ") != password:
-                raise CommandError("пароли не совпадают.")
+            if getpass.getpass(texts.OPERATOR_PASSWORD_AGAIN) != password:
+                raise CommandError(texts.OPERATOR_PASSWORDS_DIFFER)
             return password, False
     return generated_password(), True
 
 
 def _create_operator(args: argparse.Namespace) -> int:
     from lk_app import db
-    from lk_app.services.operator import create_operator
+    from lk_app.services.desk import OperatorRefusal, create_operator
+    from lk_app.texts.access import registration_refusal
+    from lk_app.texts.operator import operator_refusal
 
     password, generated = _operator_password()
     problem = db.run(create_operator, args.login, password)
+    if isinstance(problem, OperatorRefusal):
+        raise CommandError(operator_refusal(problem, login=args.login.strip()))
     if problem:
-        raise CommandError(problem)
-    print(f"Оператор {args.login.strip()} создан. Вход — на странице входа, консоль — /operator.")
+        raise CommandError(registration_refusal(problem))  # the login's or the password's own rules
+    print(texts.OPERATOR_CREATED.format(login=args.login.strip()))
     if generated:
         # Shown this once and stored only as a hash: whoever runs the command hands it over.
-        print(f"Пароль: {password}")
+        print(texts.OPERATOR_PASSWORD.format(password=password))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command."""
-    parser = argparse.ArgumentParser(prog="python -m lk_app", description="LK — Личный кабинет")
+    parser = argparse.ArgumentParser(prog="python -m lk_app", description=texts.DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
 
     command = commands.add_parser("import-billing", help="upsert accounts.csv, payments.csv, charges.csv, meters.csv from DIR")
@@ -207,12 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except CommandError as error:
-        print(f"Ошибка: {error}", file=sys.stderr)
+        print(texts.ERROR.format(error=error), file=sys.stderr)
         return 2
     except (OperationalError, ProgrammingError) as error:
         # A database that is down or not migrated yet: say which and how to fix it, not a traceback.
-        print(f"Ошибка базы данных ({get_settings().db_url.split('@')[-1]}): {error.orig}", file=sys.stderr)
-        print("Проверьте REFLEX_DB_URL и выполните: python -m lk_app migrate", file=sys.stderr)
+        print(texts.DATABASE_ERROR.format(where=get_settings().db_url.split("@")[-1], detail=error.orig), file=sys.stderr)
+        print(texts.DATABASE_HINT, file=sys.stderr)
         return 3
 
 

@@ -27,7 +27,7 @@ from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
-from lk_app.state.operator import OperatorState
+from lk_app.state.operator_desk import OperatorState
 from lk_app.state.recovery import ResetState
 from lk_app.state.profile import ProfileState
 from lk_app.state.unsubscribe import UnsubscribeState

@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from lk_app import db
-from lk_app.services.ebills import bill_document, unsubscribe_by_token
+from lk_app.services.bills import bill_document
+from lk_app.services.ebill_subscriptions import unsubscribe_by_token
 from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import (
     SESSION_COOKIE,

@@ -1,4 +1,4 @@
-"""The bill of one account and month (единый платёжный документ) as a one-page PDF with its payment QR code."""
+"""The bill of one account and month (the unified payment document) as a one-page PDF with its payment QR code."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -73,7 +73,7 @@ class Issuer:
 
 
 def period_title(period: str) -> str:
-    """«октябрь 2026 г.» for "2026-10"."""
+    """A billing month as the bill prints it: the month's name, the year and the abbreviation of "year"."""
     return f"{MONTHS[int(period[5:]) - 1]} {period[:4]} г."
 
 
@@ -93,6 +93,12 @@ def payment_order(bill: Bill, payee: Payee) -> PaymentOrder:
         period=bill.period,
         last_name=bill.surname,
     )
+
+
+def amount_due_order(payee: Payee, *, account_number: str, sum_kop: int, period: str, surname: str) -> PaymentOrder:
+    """The payment the cabinet's QR code asks for: what is due on the account now, not one month's bill."""
+    return PaymentOrder(payee=payee, sum_kop=sum_kop, purpose=f"Оплата электроэнергии по л/с {account_number}",
+                        account_number=account_number, period=period, last_name=surname)
 
 
 def _kwh(value: float) -> str:

@@ -7,13 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from lk_app.billing.problems import CsvFormatError, FileFault, FileProblem, RowFault, RowProblem
+
 # Undecodable bytes survive as lone surrogates (errors="surrogateescape"), so one bad row is
 # reported instead of stopping the file; NUL is refused by PostgreSQL.
 _UNSTORABLE = re.compile("[\x00\udc80-\udcff]")
-
-
-class CsvFormatError(Exception):
-    """The file itself cannot be read: no header, a repeated column, broken quoting."""
 
 
 class BillingCsv:
@@ -30,11 +28,11 @@ class BillingCsv:
         for index, title in enumerate(header):
             column = title.strip().lower()
             if column in self.columns:
-                raise CsvFormatError(f"{name}: столбец «{column}» указан в заголовке дважды")
+                raise CsvFormatError(FileProblem(FileFault.REPEATED_COLUMN, name, (column,)))
             if column:
                 self.columns[column] = index
         if not self.columns:
-            raise CsvFormatError(f"{name}: нет строки заголовка")
+            raise CsvFormatError(FileProblem(FileFault.NO_HEADER, name))
         self.width = len(header)
 
     def missing(self, required: tuple[str, ...]) -> list[str]:
@@ -50,16 +48,18 @@ class BillingCsv:
                     yield line, fields
                 line = self._reader.line_num + 1
         except csv.Error as error:
-            raise CsvFormatError(f"{self.name}:{line}: файл повреждён ({error})") from error
+            raise CsvFormatError(FileProblem(FileFault.BROKEN, self.name, line=line, detail=str(error))) from error
 
-    def row_problem(self, fields: list[str]) -> str | None:
+    def row_problem(self, fields: list[str]) -> RowProblem | None:
         """Why a row cannot be read at all (bad bytes, fields not lining up with the header), or None."""
         if _UNSTORABLE.search("".join(fields)):
-            return "недопустимые символы: файл должен быть в кодировке UTF-8"
+            return RowProblem(RowFault.NOT_UTF8)
         if len(fields) == self.width or (len(fields) > self.width and not any(f.strip() for f in fields[self.width :])):
             return None
-        hint = " (дробную часть через запятую возьмите в кавычки)" if self.delimiter == "," and len(fields) > self.width else ""
-        return f"полей в строке: {len(fields)}, в заголовке: {self.width}{hint}"
+        # Extra fields in a comma-separated file are most likely a decimal comma left unquoted.
+        split_decimal = self.delimiter == "," and len(fields) > self.width
+        fault = RowFault.FIELD_COUNT_DECIMAL_COMMA if split_decimal else RowFault.FIELD_COUNT
+        return RowProblem(fault, count=len(fields), limit=self.width)
 
 
 def _lines(first: str, rest: TextIO) -> Iterator[str]:

@@ -1,10 +1,11 @@
 """`seed-demo`: a believable demo supplier — households of one Russian town with a year of charges and payments."""
 
+import json
 import math
 import random
 from dataclasses import dataclass
 from datetime import date
-from typing import TextIO
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -30,62 +31,19 @@ NUMBER_BASE = 440_100_000_000
 NUMBER_STEP = 7_919  # each account draws its number inside its own step, so numbers never clash
 TARIFF_KOP = 650  # ₽/kWh from the last 1 July on: tariffs are indexed every July
 EARLIER_TARIFF_KOP = 597
-TOWN = "г. Кострома"
-
-MALE_SURNAMES = (
-    "Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
-    "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов",
-    "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьёв",
-    "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьёв", "Сергеев", "Кузьмин", "Фролов",
-    "Александров", "Дмитриев", "Королёв", "Гусев", "Киселёв", "Ильин", "Максимов", "Поляков",
-    "Сорокин", "Виноградов", "Ковалёв", "Белов", "Медведев", "Антонов", "Тарасов", "Жуков", "Баранов",
-    "Филиппов", "Комаров", "Давыдов", "Беляев", "Герасимов", "Богданов", "Осипов", "Сидоров",
-    "Матвеев", "Титов", "Марков", "Миронов", "Крылов", "Куликов", "Карпов", "Власов", "Мельников",
-    "Денисов", "Гаврилов", "Тихонов", "Казаков", "Афанасьев", "Данилов", "Савельев", "Тимофеев",
-    "Фомин", "Чернов", "Абрамов", "Мартынов", "Ефимов", "Федотов", "Щербаков", "Назаров", "Калинин",
-    "Исаев", "Чернышёв", "Быков", "Маслов", "Родионов", "Коновалов", "Лазарев", "Воронин", "Климов",
-    "Филатов", "Пономарёв", "Голубев", "Кудрявцев", "Вишневский", "Покровский", "Троицкий",
-    "Успенский", "Толстой", "Шевченко", "Бондаренко", "Кравченко", "Черных", "Седых", "Долгих",
-)
-MALE_FIRST_NAMES = (
-    "Александр", "Алексей", "Андрей", "Антон", "Артём", "Борис", "Вадим", "Валерий", "Василий",
-    "Виктор", "Виталий", "Владимир", "Геннадий", "Георгий", "Григорий", "Дмитрий", "Евгений", "Егор",
-    "Иван", "Игорь", "Илья", "Кирилл", "Константин", "Максим", "Михаил", "Никита", "Николай", "Олег",
-    "Павел", "Пётр", "Роман", "Сергей", "Станислав", "Степан", "Юрий", "Ярослав",
-)
-FEMALE_FIRST_NAMES = (
-    "Александра", "Алина", "Алла", "Анастасия", "Анна", "Валентина", "Валерия", "Вера", "Виктория",
-    "Галина", "Дарья", "Евгения", "Екатерина", "Елена", "Елизавета", "Ирина", "Ксения", "Лариса",
-    "Людмила", "Марина", "Мария", "Наталья", "Надежда", "Нина", "Ольга", "Полина", "Светлана",
-    "Софья", "Татьяна", "Юлия",
-)
-PATRONYMICS = (  # (a son's, a daughter's) from the father's name
-    ("Александрович", "Александровна"), ("Алексеевич", "Алексеевна"), ("Анатольевич", "Анатольевна"),
-    ("Андреевич", "Андреевна"), ("Борисович", "Борисовна"), ("Валерьевич", "Валерьевна"),
-    ("Васильевич", "Васильевна"), ("Викторович", "Викторовна"), ("Владимирович", "Владимировна"),
-    ("Геннадьевич", "Геннадьевна"), ("Григорьевич", "Григорьевна"), ("Дмитриевич", "Дмитриевна"),
-    ("Евгеньевич", "Евгеньевна"), ("Иванович", "Ивановна"), ("Игоревич", "Игоревна"),
-    ("Ильич", "Ильинична"), ("Константинович", "Константиновна"), ("Леонидович", "Леонидовна"),
-    ("Михайлович", "Михайловна"), ("Никитич", "Никитична"), ("Николаевич", "Николаевна"),
-    ("Олегович", "Олеговна"), ("Павлович", "Павловна"), ("Петрович", "Петровна"),
-    ("Сергеевич", "Сергеевна"), ("Степанович", "Степановна"), ("Фёдорович", "Фёдоровна"),
-    ("Юрьевич", "Юрьевна"),
-)
-STREETS = (
-    "ул. Советская", "ул. Ленина", "ул. Мира", "пр-т Текстильщиков", "ул. Никитская", "ул. Шагова",
-    "ул. Горная", "ул. Калиновская", "ул. Сусанина", "ул. Островского", "ул. Профсоюзная",
-    "ул. Лесная", "ул. Садовая", "ул. Молодёжная", "ул. Строительная", "мкр. Паново", "ул. Северной Правды",
-    "ул. Комсомольская", "ул. Индустриальная", "ул. Юбилейная",
-)
+# The town's words (names, streets, the forms of an address) are the demo's data, kept beside this module.
+_TOWN = json.loads(Path(__file__).with_name("demo_town.json").read_text(encoding="utf-8"))
+TOWN: str = _TOWN["town"]
+MALE_SURNAMES: tuple[str, ...] = tuple(_TOWN["male_surnames"])
+MALE_FIRST_NAMES: tuple[str, ...] = tuple(_TOWN["male_first_names"])
+FEMALE_FIRST_NAMES: tuple[str, ...] = tuple(_TOWN["female_first_names"])
+PATRONYMICS: tuple[tuple[str, str], ...] = tuple((son, daughter) for son, daughter in _TOWN["patronymics"])
+STREETS: tuple[str, ...] = tuple(_TOWN["streets"])
+ADDRESS_FORMS: dict[str, str] = _TOWN["address"]
+# A man's surname ending → a woman's; a surname with none of these endings is the same for both.
+FEMININE_ENDINGS: tuple[tuple[str, str], ...] = tuple((man, woman) for man, woman in _TOWN["feminine_surname_endings"])
+TRANSLITERATION = str.maketrans(_TOWN["transliteration"])
 MOBILE_CODES = (900, 902, 903, 905, 906, 909, 910, 915, 916, 920, 925, 929, 950, 951, 953, 960, 961, 962, 977, 980, 985, 999)
-TRANSLITERATION = str.maketrans(
-    {
-        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-        "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-        "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y",
-        "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -100,11 +58,10 @@ class DemoHousehold:
 
 
 def feminine_surname(surname: str) -> str:
-    """A woman's form of a man's surname: Иванов → Иванова, Вишневский → Вишневская, Шевченко stays."""
-    if surname.endswith(("ов", "ев", "ёв", "ин", "ын")):
-        return surname + "а"
-    if surname.endswith(("ский", "цкий", "ой")):
-        return surname[:-2] + "ая"
+    """A woman's form of a man's surname by its ending (Ivanov → Ivanova, Vishnevsky → Vishnevskaya); others stay."""
+    for man, woman in FEMININE_ENDINGS:
+        if surname.endswith(man):
+            return surname.removesuffix(man) + woman
     return surname
 
 
@@ -116,8 +73,9 @@ def _household(index: int) -> DemoHousehold:
     surname = feminine_surname(surname) if woman else surname
     first_name = rng.choice(FEMALE_FIRST_NAMES if woman else MALE_FIRST_NAMES)
     patronymic = rng.choice(PATRONYMICS)[1 if woman else 0]
-    house = f"д. {rng.randint(1, 120)}" + (f", корп. {rng.randint(1, 3)}" if rng.random() < 0.1 else "")
-    flat = f", кв. {rng.randint(1, 180)}" if rng.random() < 0.85 else ""  # the rest live in their own houses
+    house = ADDRESS_FORMS["house"].format(house=rng.randint(1, 120))
+    building = ADDRESS_FORMS["building"].format(building=rng.randint(1, 3)) if rng.random() < 0.1 else ""
+    flat = ADDRESS_FORMS["flat"].format(flat=rng.randint(1, 180)) if rng.random() < 0.85 else ""  # or a house
     phone = f"+7{rng.choice(MOBILE_CODES)}{rng.randrange(10**7):07d}" if rng.random() < 0.7 else None
     email = None
     if rng.random() < 0.4:
@@ -129,7 +87,8 @@ def _household(index: int) -> DemoHousehold:
         "surname_key": surname_key(surname),
         "first_name": first_name,
         "patronymic": patronymic,
-        "address": f"{TOWN}, {rng.choice(STREETS)}, {house}{flat}",
+        "address": ADDRESS_FORMS["whole"].format(town=TOWN, street=rng.choice(STREETS), house=house, building=building,
+                                                 flat=flat),
         "email": email,
         "phone": phone,
         "updated_at": now(),
@@ -200,7 +159,19 @@ def _meter_reading(household: DemoHousehold, meter_id: int, charges: list[Row]) 
     }
 
 
-def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
+@dataclass(frozen=True)
+class DemoSummary:
+    """What a seeding made: the town, the accounts, their charges over the months from first to last, and payments."""
+
+    town: str
+    accounts: int
+    charges: int
+    payments: int
+    first_period: str
+    last_period: str
+
+
+def seed_demo(accounts: int = 200) -> DemoSummary:
     """Upsert `accounts` demo households with twelve months of charges and payments and a meter; a rerun changes nothing."""
     today = now().date()
     periods = _periods(today)
@@ -230,10 +201,7 @@ def seed_demo(accounts: int = 200, *, out: TextIO) -> None:
         account_count += len(households)
         charge_count += len(charges)
         payment_count += len(payments)
-    out.write(
-        f"Демо-поставщик готов ({TOWN}): лицевых счетов — {account_count}, "
-        f"начислений — {charge_count} ({periods[0]} — {periods[-1]}), платежей — {payment_count}.\n"
-    )
+    return DemoSummary(TOWN, account_count, charge_count, payment_count, periods[0], periods[-1])
 
 
 def database_is_empty(*, session: Session) -> bool:

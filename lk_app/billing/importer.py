@@ -1,13 +1,12 @@
 """`import-billing DIR`: accounts.csv, payments.csv, charges.csv and meters.csv streamed and upserted in checked batches."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
-from lk_app.billing.csv_files import BillingCsv, CsvFormatError, open_billing_csv
+from lk_app.billing.csv_files import BillingCsv, open_billing_csv
+from lk_app.billing.problems import BadValue, CsvFormatError, FileFault, FileProblem, LineProblem, RowProblem
 from lk_app.billing.rows import BILLING_FILES, AccountRows, ChargeRows, Message, MeterRows, Numbered, PaymentRows
-from lk_app.billing.values import BadValue
 from lk_app.db import session_scope
 
 # Big enough that a batch costs one round trip per few thousand rows, small enough that memory stays flat
@@ -15,10 +14,15 @@ from lk_app.db import session_scope
 BATCH_ROWS = 5000
 
 BillingRows = AccountRows | PaymentRows | ChargeRows | MeterRows
+ProblemHandler = Callable[[LineProblem], None]  # told of each row's problem as the import meets it
 
 
 class BillingImportError(Exception):
     """The import cannot start or go on: no directory, no billing file, a header or quoting it cannot read."""
+
+    def __init__(self, *problems: FileProblem):
+        super().__init__(*problems)
+        self.problems = problems
 
 
 @dataclass
@@ -52,40 +56,41 @@ class ImportReport:
         return self.rejected > 0
 
 
-def import_billing_dir(directory: Path, *, out: TextIO) -> ImportReport:
-    """Upsert the billing files of the directory, accounts first; a bad row is reported and the rest still loads."""
+def import_billing_dir(directory: Path, *, on_problem: ProblemHandler) -> ImportReport:
+    """Upsert the billing files of the directory, accounts first; a bad row is reported and the rest still loads.
+
+    Each batch's problems go to `on_problem` in line order once the batch is stored, so a report of a file of
+    millions of rows streams out instead of piling up in memory.
+    """
     files = _billing_files(directory)
     report = ImportReport()
     for path, kind in files:
-        report.files.append(_load_file(path, kind, out=out))
-    for file in report.files:
-        out.write(f"{file.name}: {_counts(file.loaded, file.rejected)}\n")
-    out.write(f"Итого: {_counts(report.loaded, report.rejected)}\n")
+        report.files.append(_load_file(path, kind, on_problem=on_problem))
     return report
 
 
 def _billing_files(directory: Path) -> list[tuple[Path, type[BillingRows]]]:
     """The billing files present in the directory, their headers checked before anything is written."""
     if not directory.is_dir():
-        raise BillingImportError(f"каталог {directory} не найден")
+        raise BillingImportError(FileProblem(FileFault.NO_DIRECTORY, str(directory)))
     files = [(directory / kind.name, kind) for kind in BILLING_FILES if (directory / kind.name).is_file()]
     if not files:
-        names = ", ".join(kind.name for kind in BILLING_FILES)
-        raise BillingImportError(f"в каталоге {directory} нет ни одного из файлов {names}")
+        names = tuple(kind.name for kind in BILLING_FILES)
+        raise BillingImportError(FileProblem(FileFault.NO_BILLING_FILE, str(directory), names))
     problems = []
     for path, kind in files:
         try:
             with open_billing_csv(path) as table:
                 if missing := table.missing(kind.required):
-                    problems.append(f"{path.name}: в заголовке нет столбцов {', '.join(missing)}")
+                    problems.append(FileProblem(FileFault.MISSING_COLUMNS, path.name, tuple(missing)))
         except CsvFormatError as error:
-            problems.append(str(error))
+            problems.append(error.problem)
     if problems:
-        raise BillingImportError("\n".join(problems))
+        raise BillingImportError(*problems)
     return files
 
 
-def _load_file(path: Path, kind: type[BillingRows], *, out: TextIO) -> FileReport:
+def _load_file(path: Path, kind: type[BillingRows], *, on_problem: ProblemHandler) -> FileReport:
     """Stream one file into the database batch by batch, reporting each bad row with its line."""
     report = FileReport(path.name)
     try:
@@ -100,21 +105,21 @@ def _load_file(path: Path, kind: type[BillingRows], *, out: TextIO) -> FileRepor
                 try:
                     row, notes = _parse(table, rows, fields)
                 except BadValue as error:
-                    messages.append((line, str(error)))
+                    messages.append((line, error.problem))
                     report.rejected += 1
                     continue
                 messages.extend((line, note) for note in notes)
                 batch.append((line, row))
                 if len(batch) >= BATCH_ROWS:
-                    _store(rows, batch, messages, report, out=out)
+                    _store(rows, batch, messages, report, on_problem=on_problem)
                     batch, messages = [], []
-            _store(rows, batch, messages, report, out=out)
+            _store(rows, batch, messages, report, on_problem=on_problem)
     except CsvFormatError as error:
-        raise BillingImportError(str(error)) from error
+        raise BillingImportError(error.problem) from error
     return report
 
 
-def _parse(table: BillingCsv, rows: BillingRows, fields: list[str]) -> tuple[dict, list[str]]:
+def _parse(table: BillingCsv, rows: BillingRows, fields: list[str]) -> tuple[dict, list[RowProblem]]:
     """The row's values and notes on it; BadValue when the row cannot load."""
     problem = table.row_problem(fields)
     if problem is not None:
@@ -131,29 +136,16 @@ def _valid_rows(table: BillingCsv, rows: BillingRows) -> Iterator[dict]:
             continue
 
 
-def _store(rows: BillingRows, batch: list[Numbered], messages: list[Message], report: FileReport, *, out: TextIO) -> None:
-    """Write one batch in its own transaction, then print the batch's messages in line order."""
+def _store(rows: BillingRows, batch: list[Numbered], messages: list[Message], report: FileReport, *,
+           on_problem: ProblemHandler) -> None:
+    """Write one batch in its own transaction, then hand on the batch's problems in line order."""
     if batch:
         with session_scope() as session:
             rejected = rows.store(batch, session=session)
         report.loaded += len(batch) - len(rejected)
         report.rejected += len(rejected)
         messages = messages + rejected
-    for line, text in sorted(messages):
-        out.write(f"{report.name}:{line}: {text}\n")
+    # A line may have several notes: their order within the line is the order they were found.
+    for line, problem in sorted(messages, key=lambda message: message[0]):
+        on_problem(LineProblem(report.name, line, problem))
 
-
-def _counts(loaded: int, rejected: int) -> str:
-    """«N строк загружено, M с ошибками» with the words agreeing with the numbers."""
-    rows = _plural(loaded, "строка загружена", "строки загружены", "строк загружено")
-    errors = _plural(rejected, "с ошибкой", "с ошибками", "с ошибками")
-    return f"{loaded} {rows}, {rejected} {errors}"
-
-
-def _plural(count: int, one: str, few: str, many: str) -> str:
-    """The Russian form of a word for a count: 1 строка, 2 строки, 5 строк."""
-    if count % 10 == 1 and count % 100 != 11:
-        return one
-    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        return few
-    return many

@@ -1,4 +1,4 @@
-"""The payment QR code of ГОСТ Р 56042-2014: its text (`ST00012|Name=…|…`, UTF-8) and its modules."""
+"""The payment QR code of GOST R 56042-2014: its text (`ST00012|Name=…|…`, UTF-8) and its modules."""
 
 import re
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ class Payee:
     """Who is paid: the supplier and its bank, as the settings give them."""
 
     name: str
-    account: str  # расчётный счёт, 20 digits
+    account: str  # the settlement account at the bank, 20 digits
     bank: str
     bic: str
     corr_account: str
@@ -33,7 +33,7 @@ class PaymentOrder:
     payee: Payee
     sum_kop: int
     purpose: str
-    account_number: str  # the лицевой счёт (PersAcc)
+    account_number: str  # the customer's billing account number (PersAcc)
     period: str  # YYYY-MM, written MMYYYY in the code
     last_name: str
 

@@ -14,8 +14,8 @@ from lk_app.billing.upsert import (
     upsert_charges,
     upsert_meters,
 )
+from lk_app.billing.problems import BadValue, Column, RowFault, RowProblem
 from lk_app.billing.values import (
-    BadValue,
     billing_period,
     calendar_date,
     kilowatt_hours,
@@ -28,7 +28,7 @@ from lk_app.models.meters import SOURCE_BILLING
 from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone, surname_key
 
 Numbered = tuple[int, Row]  # a row with the line it came from
-Message = tuple[int, str]  # a line and what is wrong with it
+Message = tuple[int, RowProblem]  # a line and what is wrong with it
 
 NAME_LENGTH = 100
 ADDRESS_LENGTH = 500
@@ -42,13 +42,13 @@ def _account_number(text: str) -> str:
     """The normalized account number of a row, or the reason it is rejected."""
     number = normalize_account_number(text)
     if number is None:
-        raise BadValue(f"номер лицевого счёта «{text.strip()[:40]}»: нужно от 6 до 15 цифр")
+        raise BadValue(RowProblem(RowFault.ACCOUNT_NUMBER_FORMAT, value=text))
     return number
 
 
-def _unknown_account(number: str) -> str:
+def _unknown_account(number: str) -> RowProblem:
     """The refusal of a row whose account the database does not know."""
-    return f"лицевой счёт {number} не найден"
+    return RowProblem(RowFault.UNKNOWN_ACCOUNT, value=number)
 
 
 class AccountRows:
@@ -62,18 +62,18 @@ class AccountRows:
         self._email = columns.get("email")
         self._phone = columns.get("phone")
 
-    def parse(self, fields: list[str]) -> tuple[Row, list[str]]:
+    def parse(self, fields: list[str]) -> tuple[Row, list[RowProblem]]:
         """The account of a row and notes on contacts left out; BadValue when the row cannot load."""
-        surname = plain_text(fields[self._surname], "фамилия", NAME_LENGTH)
+        surname = plain_text(fields[self._surname], Column.SURNAME, NAME_LENGTH)
         if not surname:
-            raise BadValue("не указана фамилия")
+            raise BadValue(RowProblem(RowFault.NO_SURNAME))
         row = {
             "number": _account_number(fields[self._number]),
             "surname": surname,
-            "surname_key": plain_text(surname_key(surname), "фамилия", NAME_LENGTH),  # casefold may lengthen it
-            "first_name": plain_text(fields[self._first_name], "имя", NAME_LENGTH),
-            "patronymic": plain_text(fields[self._patronymic], "отчество", NAME_LENGTH),
-            "address": plain_text(fields[self._address], "адрес", ADDRESS_LENGTH),
+            "surname_key": plain_text(surname_key(surname), Column.SURNAME, NAME_LENGTH),  # casefold may lengthen it
+            "first_name": plain_text(fields[self._first_name], Column.FIRST_NAME, NAME_LENGTH),
+            "patronymic": plain_text(fields[self._patronymic], Column.PATRONYMIC, NAME_LENGTH),
+            "address": plain_text(fields[self._address], Column.ADDRESS, ADDRESS_LENGTH),
             "updated_at": now(),
         }
         notes = []
@@ -83,12 +83,12 @@ class AccountRows:
             row["email"] = normalize_email(text) if text else None
             if text and (row["email"] is None or len(row["email"]) > EMAIL_LENGTH):
                 row["email"] = None
-                notes.append("e-mail не распознан, строка загружена без него")
+                notes.append(RowProblem(RowFault.EMAIL_DROPPED))
         if self._phone is not None:
             text = fields[self._phone].strip()
             row["phone"] = normalize_phone(text) if text else None
             if text and row["phone"] is None:
-                notes.append("телефон не распознан, строка загружена без него")
+                notes.append(RowProblem(RowFault.PHONE_DROPPED))
         return row, notes
 
     def store(self, batch: Sequence[Numbered], *, session: Session) -> list[Message]:
@@ -117,12 +117,12 @@ class PaymentRows:
         for row in payments:
             self._occurrences.survey((row["number"], row["paid_on"], row["amount_kop"]))
 
-    def parse(self, fields: list[str]) -> tuple[Row, list[str]]:
+    def parse(self, fields: list[str]) -> tuple[Row, list[RowProblem]]:
         """The payment of a row; BadValue when the row cannot load."""
         row = {
             "number": _account_number(fields[self._number]),
             "paid_on": calendar_date(fields[self._paid_on]),
-            "amount_kop": kopecks(fields[self._amount], "сумма"),
+            "amount_kop": kopecks(fields[self._amount], Column.AMOUNT),
         }
         return row, []
 
@@ -154,19 +154,19 @@ class ChargeRows:
         self._zone = columns.get("zone")
         self._tariff = columns.get("tariff")
 
-    def parse(self, fields: list[str]) -> tuple[Row, list[str]]:
+    def parse(self, fields: list[str]) -> tuple[Row, list[RowProblem]]:
         """The charge of a row; BadValue when the row cannot load."""
         row = {
             "number": _account_number(fields[self._number]),
             "period": billing_period(fields[self._period]),
-            "zone": plain_text(fields[self._zone], "зона", ZONE_LENGTH) if self._zone is not None else "",
-            # Recalculations (перерасчёт) come as negative consumption and amounts.
+            "zone": plain_text(fields[self._zone], Column.ZONE, ZONE_LENGTH) if self._zone is not None else "",
+            # Recalculations come as negative consumption and amounts.
             "kwh": kilowatt_hours(fields[self._kwh]),
-            "amount_kop": kopecks(fields[self._amount], "сумма", negative=True),
+            "amount_kop": kopecks(fields[self._amount], Column.AMOUNT, negative=True),
         }
         if self._tariff is not None:
             text = fields[self._tariff]
-            row["tariff_kop"] = kopecks(text, "тариф") if text.strip() else None
+            row["tariff_kop"] = kopecks(text, Column.TARIFF) if text.strip() else None
         return row, []
 
     def store(self, batch: Sequence[Numbered], *, session: Session) -> list[Message]:
@@ -194,14 +194,14 @@ class MeterRows:
     def __init__(self, columns: dict[str, int]):
         self._number, self._meter, self._zones, self._reading, self._read_on = (columns[c] for c in self.required)
 
-    def parse(self, fields: list[str]) -> tuple[Row, list[str]]:
+    def parse(self, fields: list[str]) -> tuple[Row, list[RowProblem]]:
         """The meter and its last reading of a row; BadValue when the row cannot load."""
-        meter = plain_text(fields[self._meter], "номер счётчика", METER_NUMBER_LENGTH)
+        meter = plain_text(fields[self._meter], Column.METER_NUMBER, METER_NUMBER_LENGTH)
         if not meter:
-            raise BadValue("не указан номер счётчика")
+            raise BadValue(RowProblem(RowFault.NO_METER_NUMBER))
         zones_text = fields[self._zones].strip()
         if zones_text not in {str(zones) for zones in range(1, MAX_ZONES + 1)}:
-            raise BadValue(f"число зон «{zones_text[:40]}»: нужно от 1 до {MAX_ZONES}")
+            raise BadValue(RowProblem(RowFault.ZONES_OUT_OF_RANGE, value=zones_text, limit=MAX_ZONES))
         zones = int(zones_text)
         values = meter_values(fields[self._reading], zones)
         read_on = calendar_date(fields[self._read_on])

@@ -4,6 +4,7 @@ import reflex as rx
 
 from lk_app.settings import get_settings
 from lk_app.state.session import SessionState
+from lk_app.texts.access import BROWSER_NAMES
 
 BRAND = "#0b5cad"
 
@@ -109,6 +110,12 @@ def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (
 def alert(message: rx.Var | str, *, color: str = "red", id: str | None = None) -> rx.Component:
     """A message the screen reader announces: errors next to a form, notices after an action."""
     return rx.callout(message, role="alert", color_scheme=color, width="100%", id=id)
+
+
+def device_text(device: rx.Var) -> rx.Component:
+    """A session's device in words: «Chrome, Android», or «Браузер» when its User-Agent named no known browser."""
+    browser = rx.match(device.browser, *BROWSER_NAMES.items(), device.browser)
+    return rx.fragment(browser, rx.cond(device.system != "", rx.fragment(", ", device.system), rx.fragment()))
 
 
 def labelled_row(label: str | rx.Var, value: rx.Var) -> rx.Component:

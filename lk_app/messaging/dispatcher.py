@@ -16,11 +16,11 @@ from sqlmodel.sql.expression import Select
 from lk_app import clock, db
 from lk_app.messaging.senders import PermanentSendError, Sender, TransientSendError, senders_from_settings
 from lk_app.models import OutboxAttachment, OutboxMessage
+from lk_app.models.outbox import OUTBOX_ABANDONED, OUTBOX_PENDING, OUTBOX_SENDING, OUTBOX_SENT
 from lk_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-PENDING, SENDING, SENT, ABANDONED = "pending", "sending", "sent", "abandoned"
 POLL_SECONDS = 1.0
 ERROR_PAUSE_SECONDS = 5.0
 BACKOFF_BASE_SECONDS = 5.0
@@ -45,7 +45,7 @@ def _pending_due(channel: str, now: datetime) -> ColumnElement[bool]:
     """A channel's pending rows whose time has come."""
     return and_(
         col(OutboxMessage.channel) == channel,
-        col(OutboxMessage.status) == PENDING,
+        col(OutboxMessage.status) == OUTBOX_PENDING,
         # A message never tried is due once committed, whatever the clock of the host that wrote it;
         # next_attempt_at schedules retries.
         or_(col(OutboxMessage.attempts) == 0, col(OutboxMessage.next_attempt_at) <= now),
@@ -56,7 +56,7 @@ def _lease_run_out(channels: tuple[str, ...], now: datetime) -> ColumnElement[bo
     """Rows left in `sending` by a dispatcher whose lease ran out (it stopped mid-batch): few, and sent first."""
     return and_(
         col(OutboxMessage.channel).in_(channels),
-        col(OutboxMessage.status) == SENDING,
+        col(OutboxMessage.status) == OUTBOX_SENDING,
         col(OutboxMessage.claimed_until) < now,
     )
 
@@ -134,7 +134,7 @@ class Dispatcher:
                     .options(selectinload(OutboxMessage.attachments))
                 ))
                 for row in rows:
-                    row.status, row.claimed_until = SENDING, lease
+                    row.status, row.claimed_until = OUTBOX_SENDING, lease
                     session.add(row)
                 return rows
             return self._claim_by_conditional_update(session, channels, now, lease)
@@ -160,7 +160,7 @@ class Dispatcher:
             result = session.exec(
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id) == message_id, still_due)
-                .values(status=SENDING, claimed_until=lease)
+                .values(status=OUTBOX_SENDING, claimed_until=lease)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:
@@ -182,7 +182,7 @@ class Dispatcher:
             provider_message_id = self._senders[message.channel].send(message)
         except PermanentSendError as error:
             logger.error("outbox message %s abandoned: refused at attempt %s: %s", message.id, attempt, error)
-            self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=str(error))
+            self._record(message, lease, status=OUTBOX_ABANDONED, attempts=attempt, last_error=str(error))
         except TransientSendError as error:
             if error.retry_at is not None:
                 self._resume_at[message.channel] = error.retry_at
@@ -197,7 +197,7 @@ class Dispatcher:
             self._record(
                 message,
                 lease,
-                status=SENT,
+                status=OUTBOX_SENT,
                 attempts=attempt,
                 sent_at=clock.now(),
                 provider_message_id=provider_message_id,
@@ -211,7 +211,7 @@ class Dispatcher:
         after the last try."""
         if attempt >= self._max_attempts:
             logger.error("outbox message %s abandoned after %s attempts: %s", message.id, attempt, error)
-            self._record(message, lease, status=ABANDONED, attempts=attempt, last_error=error)
+            self._record(message, lease, status=OUTBOX_ABANDONED, attempts=attempt, last_error=error)
             return
         retry_at = clock.now() + retry_delay(attempt)
         if not_before is not None:
@@ -220,7 +220,7 @@ class Dispatcher:
         self._record(
             message,
             lease,
-            status=PENDING,
+            status=OUTBOX_PENDING,
             attempts=attempt,
             next_attempt_at=retry_at,
             claimed_until=None,
@@ -232,13 +232,13 @@ class Dispatcher:
         a finished message's link or code with them."""
         if "last_error" in values:
             values["last_error"] = values["last_error"][:_LAST_ERROR_LENGTH]
-        if values["status"] in (SENT, ABANDONED) and message.carries_secret:
+        if values["status"] in (OUTBOX_SENT, OUTBOX_ABANDONED) and message.carries_secret:
             # The provider has it, or never will: a copy here would only be a live link or code to steal. Kind,
             # recipient, subject, times and status stay for the operator.
             values.update(body_text="", body_html=None, headers=null(), redacted_at=clock.now())
         with db.session_scope() as session:
             result = session.exec(self._held(update(OutboxMessage), message.id, lease).values(**values))
-            if result.rowcount == 1 and values["status"] == SENT and message.attachments:
+            if result.rowcount == 1 and values["status"] == OUTBOX_SENT and message.attachments:
                 # Sent, the bytes have no further use; the outbox is not an archive (a bill can be rebuilt).
                 session.exec(delete(OutboxAttachment).where(col(OutboxAttachment.message_id) == message.id))
         if result.rowcount != 1:
@@ -251,7 +251,7 @@ class Dispatcher:
         with db.session_scope() as session:
             for message in messages:
                 session.exec(
-                    self._held(update(OutboxMessage), message.id, lease).values(status=PENDING, claimed_until=None)
+                    self._held(update(OutboxMessage), message.id, lease).values(status=OUTBOX_PENDING, claimed_until=None)
                 )
         logger.info("released %s claimed outbox messages unsent: the batch ran past half its lease or met a rate limit",
                     len(messages))
@@ -261,7 +261,7 @@ class Dispatcher:
         """Restrict an UPDATE to the row as this dispatcher claimed it."""
         return statement.where(
             col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.status) == SENDING,
+            col(OutboxMessage.status) == OUTBOX_SENDING,
             col(OutboxMessage.claimed_until) == lease,
         ).execution_options(synchronize_session=False)
 

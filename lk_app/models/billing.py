@@ -9,14 +9,14 @@ from lk_app.clock import now
 
 
 class BillingAccount(SQLModel, table=True):
-    """A лицевой счёт as the billing system knows it."""
+    """A billing account (the customer's personal account number) as the billing system knows it."""
 
     __tablename__ = "billing_account"
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=15, unique=True, index=True)
     surname: str = Field(max_length=100)
-    surname_key: str = Field(max_length=100)  # lower-case, ё→е: what first login compares
+    surname_key: str = Field(max_length=100)  # lower-case, yo folded to ye: what first login compares
     first_name: str = Field(default="", max_length=100)
     patronymic: str = Field(default="", max_length=100)
     address: str = Field(default="", max_length=500)

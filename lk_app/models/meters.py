@@ -10,7 +10,7 @@ SOURCE_LK = "lk"
 
 
 class Meter(SQLModel, table=True):
-    """A meter (прибор учёта) of an account: its number and how many tariff zones it counts."""
+    """A meter of an account: its number and how many tariff zones it counts."""
 
     __tablename__ = "meter"
     __table_args__ = (

@@ -7,6 +7,11 @@ from sqlmodel import Column, Field, Relationship, SQLModel
 
 from lk_app.clock import now
 
+OUTBOX_PENDING = "pending"
+OUTBOX_SENDING = "sending"
+OUTBOX_SENT = "sent"
+OUTBOX_ABANDONED = "abandoned"
+
 
 class OutboxMessage(SQLModel, table=True):
     """One message: pending → sending → sent, or back to pending for a retry, or abandoned."""
@@ -23,7 +28,7 @@ class OutboxMessage(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    status: str = Field(default="pending", max_length=12)
+    status: str = Field(default=OUTBOX_PENDING, max_length=12)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=now)
     # A mass mailing's message: it goes after every message someone is waiting for.

@@ -14,7 +14,7 @@ TICKET_STATUSES = (TICKET_NEW, TICKET_IN_WORK, TICKET_CLOSED)
 
 
 class FeedbackTicket(SQLModel, table=True):
-    """A message sent with «Обратная связь» by anyone, logged in or not: new → in work → closed."""
+    """A message sent with the feedback form by anyone, logged in or not: new → in work → closed."""
 
     __tablename__ = "feedback_ticket"
     __table_args__ = (Index("ix_feedback_ticket_status_created", "status", "created_at"),)

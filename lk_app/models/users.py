@@ -12,7 +12,7 @@ OPERATOR = "operator"  # the contact centre: made by `create-operator`, works in
 
 
 class LkUser(SQLModel, table=True):
-    """A Личный кабинет: its login, password hash and contacts."""
+    """A personal cabinet (LK): its login, password hash and contacts."""
 
     __tablename__ = "lk_user"
 
@@ -25,7 +25,7 @@ class LkUser(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=16)
     phone_confirmed: bool = False
     role: str = Field(default=CUSTOMER, max_length=20)
-    # Bumped by every change of password, e-mail or phone, a reset, «Выйти на всех устройствах» and an operator's
+    # Bumped by every change of password, e-mail or phone, a reset, "sign out everywhere" and an operator's
     # change: every session, grant, link and code of an older epoch is refused where it is redeemed.
     credential_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The account the cabinet showed last, so the next visit from any browser opens on it.

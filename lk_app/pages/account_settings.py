@@ -5,7 +5,7 @@ import reflex as rx
 
 from lk_app.components.forms import checkbox, field, form
 from lk_app.components.layout import alert
-from lk_app.state.accounts import AMOUNT_FIELD, NUMBER_FIELD, LinkedAccountRow
+from lk_app.state.accounts import AMOUNT_FIELD, NUMBER_FIELD
 from lk_app.state.accounts import AccountsState as S
 
 ADD_BUTTON = "Добавить лицевой счёт"
@@ -57,31 +57,32 @@ def add_account_button() -> rx.Component:
     return rx.button(ADD_BUTTON, size="3", width="100%", on_click=S.open_dialog)
 
 
-def _ebill_status(account: LinkedAccountRow) -> rx.Component:
+def _ebill_status(ebill) -> rx.Component:
     return rx.cond(
-        account.ebill_on,
+        ebill.active,
         rx.cond(
-            account.ebill_confirmed,
-            rx.text("Счета приходят на ", account.ebill_email, ".", size="2", color_scheme="gray"),
-            rx.text("Адрес ", account.ebill_email, " ещё не подтверждён: откройте ссылку из письма, и счета начнут "
+            ebill.confirmed,
+            rx.text("Счета приходят на ", ebill.email, ".", size="2", color_scheme="gray"),
+            rx.text("Адрес ", ebill.email, " ещё не подтверждён: откройте ссылку из письма, и счета начнут "
                     "приходить.", size="2", color_scheme="orange"),
         ),
         rx.fragment(),
     )
 
 
-def _ebill_form(account: LinkedAccountRow) -> rx.Component:
+def _ebill_form(account) -> rx.Component:
     """The account's bill by e-mail: the switch, the address (the LK's e-mail until another is saved), «Сохранить»."""
+    ebill = S.ebills[account.number]
+    notice = S.ebill_notices.get(account.number, "")
     return form(
         rx.vstack(
             rx.el.input(type="hidden", name="account", value=account.number),
             checkbox(EBILL_LABEL, "ebill_on", rx.Var.create(""), input_id="ebill_on_" + account.number,
-                     default_checked=account.ebill_on),
-            field(EBILL_EMAIL_LABEL, "ebill_email", account.ebill_error, type="email", autocomplete="email",
-                  input_id="ebill_email_" + account.number, default_value=account.ebill_email),
-            _ebill_status(account),
-            rx.cond(account.ebill_notice != "", rx.text(account.ebill_notice, size="2", role="status", color_scheme="green"),
-                    rx.fragment()),
+                     default_checked=ebill.active),
+            field(EBILL_EMAIL_LABEL, "ebill_email", S.ebill_errors.get(account.number, ""), type="email",
+                  autocomplete="email", input_id="ebill_email_" + account.number, default_value=ebill.email),
+            _ebill_status(ebill),
+            rx.cond(notice != "", rx.text(notice, size="2", role="status", color_scheme="green"), rx.fragment()),
             rx.button("Сохранить", type="submit", variant="outline", aria_label="Сохранить счёт на e-mail по счёту "
                       + account.number),
             spacing="2",
@@ -90,11 +91,11 @@ def _ebill_form(account: LinkedAccountRow) -> rx.Component:
         on_submit=S.save_ebill,
         # The inputs keep what was typed (a refusal loses nothing) but start afresh whenever the saved setting
         # changes, also when a page opens on the state of an earlier visit and then loads the current one.
-        key="ebill_" + account.number + rx.cond(account.ebill_on, "_on_", "_off_") + account.ebill_email,
+        key="ebill_" + account.number + rx.cond(ebill.active, "_on_", "_off_") + ebill.email,
     )
 
 
-def _account_row(account: LinkedAccountRow) -> rx.Component:
+def _account_row(account) -> rx.Component:
     return rx.el.li(
         rx.flex(
             rx.vstack(

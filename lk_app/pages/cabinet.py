@@ -6,9 +6,9 @@ from lk_app.components.forms import checkbox, form, submit
 from lk_app.components.layout import alert, customer_menu, labelled_row, page
 from lk_app.pages.account_settings import add_account_button, add_account_dialog
 from lk_app.state.accounts import AccountsState
-from lk_app.state.cabinet import BillRow
 from lk_app.state.cabinet import CabinetState as S
 from lk_app.state.readings import ReadingsState as R
+from lk_app.texts.cabinet import SINGLE_RATE
 
 NO_METERS = "Счётчиков, показания которых передаются через Личный кабинет, у этого лицевого счёта нет."
 # Not «Лицевой счёт»: that is the label of the add dialog's number field.
@@ -145,7 +145,7 @@ def _breakdown_section() -> rx.Component:
             rx.heading("Почему такая сумма", as_="h2", size="4"),
             rx.text("Начислено за ", S.breakdown_month, ": ", rx.text.strong(S.breakdown_total), size="2"),
             rx.foreach(S.breakdown, lambda b: rx.text(
-                b.zone, ": ", b.kwh, " кВт·ч",
+                rx.cond(b.zone != "", b.zone, SINGLE_RATE), ": ", b.kwh, " кВт·ч",
                 rx.cond(b.tariff != "", rx.fragment(" × ", b.tariff, " за кВт·ч"), rx.fragment()),
                 " = ", b.amount,
                 size="2",
@@ -209,12 +209,13 @@ def _readings_section() -> rx.Component:
     )
 
 
-def _bill_row(bill: BillRow) -> rx.Component:
+def _bill_row(bill) -> rx.Component:
     # A plain link: the PDF comes from the backend, which may be another origin than the page's router knows.
     return rx.table.row(
         rx.table.cell(bill.title),
         rx.table.cell(bill.charged),
-        rx.table.cell(rx.el.a("PDF", href=bill.href, aria_label="Скачать счёт за " + bill.title,
+        rx.table.cell(rx.el.a("PDF", href=S.bills_url + bill.period + "/" + S.number + ".pdf",
+                              aria_label="Скачать счёт за " + bill.title,
                               style={"color": "var(--accent-11)", "textDecoration": "underline"})),
     )
 

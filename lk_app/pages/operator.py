@@ -3,30 +3,18 @@
 import reflex as rx
 
 from lk_app.components.forms import checkbox, field, form, text_area_field
-from lk_app.components.layout import alert, labelled_row, page
-from lk_app.state.operator import (
-    CALLER_CHECKED_FIELD,
-    NEW_EMAIL_FIELD,
-    REPLY_FIELD,
-    TICKET_CLOSED,
-    TICKET_IN_WORK,
-    TICKET_NEW,
-    AccountRow,
-    AuditRow,
-    AuditState,
-    FoundLk,
-    LoginRow,
-    OperatorState,
-    ReplyRow,
-    TicketRow,
-    TicketsState,
-)
+from lk_app.components.layout import alert, device_text, labelled_row, page
+from lk_app.state.audit import AuditState
+from lk_app.state.operator_desk import CALLER_CHECKED_FIELD, NEW_EMAIL_FIELD, QUERY_FIELD, OperatorState
 from lk_app.state.session import SessionState
+from lk_app.state.tickets import REPLY_FIELD, TicketsState
+from lk_app.texts.operator import STATUS_TABS
 
 TITLE = "Операторская консоль"
-STATUS_BUTTONS = ((TICKET_NEW, "Новые"), (TICKET_IN_WORK, "В работе"), (TICKET_CLOSED, "Закрытые"))
 S = OperatorState
+C = OperatorState.card
 T = TicketsState
+D = TicketsState.ticket
 
 
 def _menu() -> tuple[rx.Component, ...]:
@@ -50,7 +38,7 @@ def _mark(done: rx.Var, yes: str, no: str) -> rx.Component:
     return rx.cond(done, rx.badge(yes, color_scheme="green"), rx.badge(no, color_scheme="orange"))
 
 
-def _found(lk: FoundLk) -> rx.Component:
+def _found(lk: rx.Var) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(lk.login, weight="bold"),
@@ -73,7 +61,7 @@ def _search() -> rx.Component:
     return rx.vstack(
         form(
             rx.flex(
-                rx.box(field("Номер счёта, логин, e-mail или телефон", "lk_query", rx.Var.create(""), default_value=S.query),
+                rx.box(field("Номер счёта, логин, e-mail или телефон", QUERY_FIELD, rx.Var.create(""), default_value=S.query),
                        flex_grow="1"),
                 rx.button("Найти", type="submit", size="3"),
                 align="end",
@@ -90,7 +78,7 @@ def _search() -> rx.Component:
     )
 
 
-def _account(account: AccountRow) -> rx.Component:
+def _account(account: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(account.number, rx.cond(account.primary, " — счёт регистрации", ""), weight="medium"),
         rx.text(account.holder, ", ", account.address, size="2", color_scheme="gray"),
@@ -99,8 +87,13 @@ def _account(account: AccountRow) -> rx.Component:
     )
 
 
-def _login_row(row: LoginRow) -> rx.Component:
-    return rx.text(row.when, " · ", row.device, " · IP ", row.ip, rx.cond(row.active, " · активен", ""), size="2")
+def _session_row(live: rx.Var) -> rx.Component:
+    return rx.text(live.last_seen, " · ", device_text(live.device), " · IP ", live.ip, " · активен", size="2")
+
+
+def _login_row(line: rx.Var) -> rx.Component:
+    return rx.text(line.started, " · ", device_text(line.device), " · IP ", line.ip, rx.cond(line.active, " · активен", ""),
+                   size="2")
 
 
 def _email_form() -> rx.Component:
@@ -124,32 +117,31 @@ def _email_form() -> rx.Component:
 
 def _card() -> rx.Component:
     return rx.vstack(
-        rx.heading("ЛК ", S.login, as_="h2", size="4"),
-        labelled_row("E-mail", rx.cond(S.email != "", S.email, "не указан")),
-        rx.cond(S.email != "", _mark(S.email_confirmed, "e-mail подтверждён", "e-mail не подтверждён"), rx.fragment()),
-        labelled_row("Телефон", rx.cond(S.phone != "", S.phone, "не указан")),
-        rx.cond(S.phone != "", _mark(S.phone_confirmed, "телефон подтверждён", "телефон не подтверждён"), rx.fragment()),
-        labelled_row("Создан", S.created),
-        rx.cond(S.migrated, rx.text("Перенесён из старого Личного кабинета.", size="2"), rx.fragment()),
+        rx.heading("ЛК ", C.login, as_="h2", size="4"),
+        labelled_row("E-mail", rx.cond(C.email != "", C.email, "не указан")),
+        rx.cond(C.email != "", _mark(C.email_confirmed, "e-mail подтверждён", "e-mail не подтверждён"), rx.fragment()),
+        labelled_row("Телефон", rx.cond(C.phone != "", C.phone, "не указан")),
+        rx.cond(C.phone != "", _mark(C.phone_confirmed, "телефон подтверждён", "телефон не подтверждён"), rx.fragment()),
+        labelled_row("Создан", C.created),
+        rx.cond(C.migrated, rx.text("Перенесён из старого Личного кабинета.", size="2"), rx.fragment()),
         rx.heading("Лицевые счета", as_="h3", size="3"),
-        rx.cond(S.accounts.length() > 0, rx.foreach(S.accounts, _account), rx.text("Нет привязанных счетов.", size="2")),
+        rx.cond(C.accounts.length() > 0, rx.foreach(C.accounts, _account), rx.text("Нет привязанных счетов.", size="2")),
         rx.heading("Вход", as_="h3", size="3"),
-        rx.text("Неудачных попыток входа за час: ", S.failed_logins, size="2"),
-        rx.match(
-            S.login_state,
-            ("locked", rx.badge("Вход заблокирован на час", color_scheme="red")),
-            ("delayed", rx.badge("Вход с задержкой", color_scheme="orange")),
-            rx.fragment(),
+        rx.text("Неудачных попыток входа за час: ", C.failed_logins, size="2"),
+        rx.cond(
+            C.login_locked,
+            rx.badge("Вход заблокирован на час", color_scheme="red"),
+            rx.cond(C.login_delayed, rx.badge("Вход с задержкой", color_scheme="orange"), rx.fragment()),
         ),
         rx.heading("Активные сеансы", as_="h3", size="3"),
-        rx.cond(S.sessions.length() > 0, rx.foreach(S.sessions, _login_row), rx.text("Нет активных сеансов.", size="2")),
+        rx.cond(C.sessions.length() > 0, rx.foreach(C.sessions, _session_row), rx.text("Нет активных сеансов.", size="2")),
         rx.heading("Последние входы", as_="h3", size="3"),
-        rx.cond(S.logins.length() > 0, rx.foreach(S.logins, _login_row), rx.text("Входов не было.", size="2")),
+        rx.cond(C.logins.length() > 0, rx.foreach(C.logins, _login_row), rx.text("Входов не было.", size="2")),
         rx.divider(),
         _email_form(),
         rx.flex(
             rx.button("Отправить ссылку подтверждения", type="button", variant="outline", on_click=S.resend_confirmation,
-                      disabled=(S.email == "") | S.email_confirmed),
+                      disabled=(C.email == "") | C.email_confirmed),
             rx.button("Снять блокировку входа", type="button", variant="outline", on_click=S.unlock),
             rx.button("Завершить все сеансы", type="button", variant="outline", color_scheme="red", on_click=S.end_all_sessions),
             wrap="wrap",
@@ -165,13 +157,13 @@ def _lks() -> rx.Component:
     return rx.vstack(
         _search(),
         rx.cond(S.notice != "", alert(S.notice, color="blue"), rx.fragment()),
-        rx.cond(S.login != "", _card(), rx.fragment()),
+        rx.cond(S.card, _card(), rx.fragment()),
         spacing="4",
         width="100%",
     )
 
 
-def _ticket_row(ticket: TicketRow) -> rx.Component:
+def _ticket_row(ticket: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.button("Обращение № ", ticket.number, type="button", variant="ghost", on_click=T.open_ticket(ticket.number)),
         rx.text(ticket.created, " · ", ticket.name, " · ", ticket.contact,
@@ -183,7 +175,7 @@ def _ticket_row(ticket: TicketRow) -> rx.Component:
     )
 
 
-def _reply(reply: ReplyRow) -> rx.Component:
+def _reply(reply: rx.Var) -> rx.Component:
     return rx.box(
         rx.text(reply.sent, " · ", reply.operator, size="1", color_scheme="gray"),
         rx.text(reply.body, white_space="pre-wrap", size="2"),
@@ -195,23 +187,23 @@ def _reply(reply: ReplyRow) -> rx.Component:
 
 def _ticket() -> rx.Component:
     return rx.vstack(
-        rx.heading("Обращение № ", T.number, as_="h2", size="4"),
+        rx.heading("Обращение № ", D.number, as_="h2", size="4"),
         labelled_row("Статус", T.ticket_status_label),
-        labelled_row("Поступило", T.created),
-        labelled_row("Имя", T.name),
-        labelled_row("Контакт", T.contact),
-        labelled_row("Лицевой счёт", rx.cond(T.account_number != "", T.account_number, "не указан")),
-        rx.cond(T.operator != "", labelled_row("Оператор", T.operator), rx.fragment()),
+        labelled_row("Поступило", D.created),
+        labelled_row("Имя", D.name),
+        labelled_row("Контакт", D.contact),
+        labelled_row("Лицевой счёт", rx.cond(D.account_number != "", D.account_number, "не указан")),
+        rx.cond(D.operator != "", labelled_row("Оператор", D.operator), rx.fragment()),
         # Plain text as the sender typed it: React escapes it, nothing in it is ever markup.
-        rx.text(T.message, id="ticket-message", white_space="pre-wrap", overflow_wrap="anywhere", width="100%",
+        rx.text(D.message, id="ticket-message", white_space="pre-wrap", overflow_wrap="anywhere", width="100%",
                 padding="12px", background="var(--gray-3)", border_radius="6px"),
-        rx.foreach(T.replies, _reply),
-        rx.cond(T.ticket_status == TICKET_NEW,
+        rx.foreach(D.replies, _reply),
+        rx.cond(T.can_take,
                 rx.button("Взять в работу", type="button", on_click=T.take), rx.fragment()),
         rx.cond(
-            T.ticket_status != TICKET_CLOSED,
+            T.can_answer,
             rx.cond(
-                T.contact_is_email,
+                D.contact_is_email,
                 form(
                     rx.vstack(
                         text_area_field("Ответ", REPLY_FIELD, T.reply_error, rows="5",
@@ -227,7 +219,7 @@ def _ticket() -> rx.Component:
             ),
             rx.fragment(),
         ),
-        rx.cond(T.ticket_status != TICKET_CLOSED,
+        rx.cond(T.can_answer,
                 rx.button("Закрыть обращение", type="button", variant="outline", color_scheme="gray", on_click=T.close),
                 rx.fragment()),
         spacing="2",
@@ -239,19 +231,19 @@ def _tickets() -> rx.Component:
     return rx.vstack(
         rx.flex(
             *(rx.button(label, type="button", variant=rx.cond(T.status == status, "solid", "outline"),
-                        on_click=T.choose_status(status)) for status, label in STATUS_BUTTONS),
+                        on_click=T.choose_status(status)) for status, label in STATUS_TABS.items()),
             wrap="wrap",
             spacing="2",
         ),
         rx.cond(T.notice != "", alert(T.notice, color="blue"), rx.fragment()),
-        rx.cond(T.number > 0, _ticket(), rx.fragment()),
+        rx.cond(T.ticket, _ticket(), rx.fragment()),
         rx.cond(T.rows.length() > 0, rx.foreach(T.rows, _ticket_row), rx.text("Обращений нет.", color_scheme="gray")),
         spacing="3",
         width="100%",
     )
 
 
-def _audit_row(entry: AuditRow) -> rx.Component:
+def _audit_row(entry: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(entry.at),
         rx.table.cell(entry.operator),

@@ -3,9 +3,8 @@
 import reflex as rx
 
 from lk_app.components.forms import field, form, phone_with_code_button
-from lk_app.components.layout import alert, labelled_row
+from lk_app.components.layout import alert, device_text, labelled_row
 from lk_app.state.profile import ProfileState as S
-from lk_app.state.profile import SessionRow
 
 
 def _notice(about: str) -> rx.Component:
@@ -70,10 +69,10 @@ def _phone() -> rx.Component:
     )
 
 
-def _session(row: SessionRow) -> rx.Component:
+def _session(row) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(row.device, rx.cond(row.current, " — этот сеанс", ""), weight="medium"),
+            rx.text(device_text(row.device), rx.cond(row.current, " — этот сеанс", ""), weight="medium"),
             rx.text("IP ", row.ip, ", последняя активность ", row.last_seen, size="1", color_scheme="gray"),
             spacing="0",
         ),

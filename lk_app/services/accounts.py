@@ -1,23 +1,21 @@
-"""The billing accounts of an LK: adding one by its last payment, removing, choosing, and what the cabinet shows."""
+"""The billing accounts of an LK: adding one by its last payment, removing, choosing, and the cap per e-mail."""
 
 import enum
 import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from lk_app import db
-from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
-from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Payment
+from lk_app.models import AccountLink, BillingAccount, LkUser, Payment
 from lk_app.normal_forms import normalize_account_number
 from lk_app.services import limits
 from lk_app.settings import get_settings
 
-RECENT_PAYMENTS = 6
 PAYMENT_WINDOW_MONTHS = 3
 # Spaces people and spreadsheets put between thousands: regular, no-break, thin, narrow no-break.
 _GROUP_SPACE = re.compile(r"[ \u00a0\u2009\u202f]")
@@ -26,26 +24,6 @@ _AMOUNT = re.compile(_RUBLES + r"[.,]\d{2}")
 _AMOUNT_WITHOUT_KOPECKS = re.compile(_RUBLES + r"(?:[.,]\d?)?")
 # Classes of PostgreSQL advisory locks; a transaction takes at most one of each, in this order, so none waits in a circle.
 _LOCK_USER, _LOCK_ACCOUNT, _LOCK_EMAIL = 5101, 5102, 5103
-
-
-@dataclass(frozen=True)
-class PaymentLine:
-    """One payment as the cabinet lists it."""
-
-    paid_on: str
-    amount: str
-
-
-@dataclass(frozen=True)
-class AccountCard:
-    """The chosen account: number, holder, address, balance and recent payments, ready to show."""
-
-    number: str
-    holder: str
-    address: str
-    balance: str
-    balance_note: str
-    payments: list[PaymentLine]
 
 
 @dataclass(frozen=True)
@@ -221,7 +199,8 @@ def _tell_other_lks(account: BillingAccount, user_id: int, *, session: Session) 
                     account=masked_number(account.number), date=f"{now():%d.%m.%Y}")
 
 
-def _own_link(user_id: int, number: str, *, session: Session) -> AccountLink | None:
+def own_link(user_id: int, number: str, *, session: Session) -> AccountLink | None:
+    """The link of the LK to its account of that number; None when the account is not the LK's own."""
     return session.exec(
         select(AccountLink)
         .join(BillingAccount, BillingAccount.id == AccountLink.account_id)
@@ -231,7 +210,7 @@ def _own_link(user_id: int, number: str, *, session: Session) -> AccountLink | N
 
 def remove_account(user_id: int, number: str, *, session: Session) -> Removal:
     """Unlink one of the LK's accounts; the one it was registered with stays."""
-    link = _own_link(user_id, number, session=session)
+    link = own_link(user_id, number, session=session)
     if link is None:
         return Removal.NOT_LINKED
     if link.primary:
@@ -247,7 +226,7 @@ def remove_account(user_id: int, number: str, *, session: Session) -> Removal:
 
 def choose_account(user_id: int, number: str, *, session: Session) -> bool:
     """Remember the account the cabinet shows, for the next visit from any browser; only the LK's own."""
-    link = _own_link(user_id, number, session=session)
+    link = own_link(user_id, number, session=session)
     if link is None:
         return False
     user = session.get(LkUser, user_id)
@@ -280,30 +259,5 @@ def cabinet_accounts(user_id: int, *, session: Session) -> CabinetAccounts:
 
 
 def holder_name(account: BillingAccount) -> str:
-    """«Ёлкина Анна Петровна»: the holder as the billing system names them."""
+    """The holder as the billing system names them: surname, first name, patronymic."""
     return " ".join(part for part in (account.surname, account.first_name, account.patronymic) if part)
-
-
-def account_card(user_id: int, number: str, *, session: Session) -> AccountCard | None:
-    """The card of one of the LK's own accounts; None for an account that is not linked to it."""
-    account = session.exec(
-        select(BillingAccount)
-        .join(AccountLink, AccountLink.account_id == BillingAccount.id)
-        .where(AccountLink.user_id == user_id, BillingAccount.number == number)
-    ).first()
-    if account is None:
-        return None
-    paid = session.exec(select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(Payment.account_id == account.id)).one()
-    charged = session.exec(select(func.coalesce(func.sum(Charge.amount_kop), 0)).where(Charge.account_id == account.id)).one()
-    balance = paid - charged
-    payments = session.exec(
-        select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(RECENT_PAYMENTS)
-    ).all()
-    return AccountCard(
-        number=account.number,
-        holder=holder_name(account),
-        address=account.address,
-        balance=rubles(abs(balance)),
-        balance_note="Задолженность" if balance < 0 else ("Переплата" if balance > 0 else "Задолженности нет"),
-        payments=[PaymentLine(p.paid_on.strftime("%d.%m.%Y"), rubles(p.amount_kop)) for p in payments],
-    )

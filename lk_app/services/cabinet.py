@@ -4,14 +4,48 @@ At month's end every customer opens the cabinet: one transaction instead of one 
 database a connection check, a BEGIN and a COMMIT per section, and the sections agree with each other.
 """
 
+import enum
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
-from lk_app.services.accounts import AccountCard, CabinetAccounts, account_card, cabinet_accounts
-from lk_app.services.ebills import BillLine, account_bills
+from lk_app.billing.values import rubles
+from lk_app.models import AccountLink, BillingAccount, Charge, Payment
+from lk_app.services.accounts import CabinetAccounts, cabinet_accounts, holder_name
+from lk_app.services.bills import BillLine, account_bills
 from lk_app.services.history import AccountHistory, account_history
 from lk_app.services.readings import ReadingsForm, readings_form
+
+RECENT_PAYMENTS = 6
+
+
+class Standing(enum.Enum):
+    """Where the account's balance stands: everything paid minus everything charged."""
+
+    DEBT = "debt"
+    OVERPAID = "overpaid"
+    SETTLED = "settled"
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One payment as the cabinet lists it."""
+
+    paid_on: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    """The chosen account: number, holder, address, balance and recent payments, ready to show."""
+
+    number: str
+    holder: str
+    address: str
+    balance: str  # the amount only: `standing` says whether it is owed or overpaid
+    standing: Standing
+    payments: list[PaymentLine]
 
 
 @dataclass(frozen=True)
@@ -30,6 +64,31 @@ class CabinetView:
 
     accounts: CabinetAccounts
     page: AccountPage
+
+
+def account_card(user_id: int, number: str, *, session: Session) -> AccountCard | None:
+    """The card of one of the LK's own accounts; None for an account that is not linked to it."""
+    account = session.exec(
+        select(BillingAccount)
+        .join(AccountLink, AccountLink.account_id == BillingAccount.id)
+        .where(AccountLink.user_id == user_id, BillingAccount.number == number)
+    ).first()
+    if account is None:
+        return None
+    paid = session.exec(select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(Payment.account_id == account.id)).one()
+    charged = session.exec(select(func.coalesce(func.sum(Charge.amount_kop), 0)).where(Charge.account_id == account.id)).one()
+    balance = paid - charged
+    payments = session.exec(
+        select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(RECENT_PAYMENTS)
+    ).all()
+    return AccountCard(
+        number=account.number,
+        holder=holder_name(account),
+        address=account.address,
+        balance=rubles(abs(balance)),
+        standing=Standing.DEBT if balance < 0 else (Standing.OVERPAID if balance > 0 else Standing.SETTLED),
+        payments=[PaymentLine(p.paid_on.strftime("%d.%m.%Y"), rubles(p.amount_kop)) for p in payments],
+    )
 
 
 def account_page(user_id: int, number: str, *, session: Session) -> AccountPage:

@@ -1,4 +1,4 @@
-"""The LK's credential epoch, what a change of it ends, and the notice with «Это не я» to the channels it had before."""
+"""The LK's credential epoch, what a change of it ends, and the notice with "it wasn't me" to the channels it had before."""
 
 import enum
 from datetime import timedelta
@@ -48,7 +48,7 @@ def bump_epoch(user: LkUser, *, keep_session: str | None = None, session: Sessio
 
 
 def tell_owner(user: LkUser, change: Change, *, email: str | None, phone: str | None, session: Session) -> None:
-    """Tell the e-mail and the confirmed phone the LK had before `change`, each with its own «Это не я» link."""
+    """Tell the e-mail and the confirmed phone the LK had before `change`, each with its own "it wasn't me" link."""
     base = get_settings().public_url.rstrip("/")
     if email:
         token = issue_link_token(user.id, NOT_ME_EMAIL, email, NOT_ME_TTL, session=session)

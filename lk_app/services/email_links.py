@@ -14,7 +14,7 @@ from lk_app.services.tokens import new_secret, secret_hash
 from lk_app.settings import get_settings
 
 CONFIRM_REGISTRATION = "confirm_registration"
-# «Это не я» links of a change notice: they outlive the epoch they were sent under, since the next change an intruder
+# "It wasn't me" links of a change notice: they outlive the epoch they were sent under, since the next change an intruder
 # makes must not kill the owner's way back.
 NOT_ME_EMAIL = "not_me_email"
 NOT_ME_PHONE = "not_me_phone"
@@ -44,7 +44,7 @@ def issue_link_token(
     """A new 256-bit token for the user; every older unused token of that purpose dies.
 
     With `per_address` only the older tokens for the same address die: an LK may be confirming several addresses
-    for its bills at once. «Это не я» links never replace each other: each notice must keep its way back.
+    for its bills at once. "It wasn't me" links never replace each other: each notice must keep its way back.
     """
     moment = now()
     if purpose not in NOT_ME_PURPOSES:

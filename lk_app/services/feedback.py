@@ -1,7 +1,8 @@
-"""«Обратная связь»: a ticket anyone may send, stored as plain text and mailed to the support address."""
+"""Feedback: a ticket anyone may send, stored as plain text and mailed to the support address."""
 
+import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -9,13 +10,24 @@ from lk_app.messaging.outbox import queue_email
 from lk_app.models import FeedbackTicket
 from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone
 from lk_app.services import limits
-from lk_app.services.registration import ACCOUNT_NUMBER_FORMAT, CONSENT_MISSING
 from lk_app.settings import get_settings
 
 NAME_MAX = 100
 MESSAGE_MAX = 10_000
 # Control characters other than tab and newline: PostgreSQL refuses NUL in text, and none of them is meant.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class FeedbackRefusal(enum.Enum):
+    """What is wrong with a field of the form."""
+
+    NAME_MISSING = "name_missing"
+    NAME_TOO_LONG = "name_too_long"  # longer than NAME_MAX
+    CONTACT_FORMAT = "contact_format"  # neither an e-mail nor a Russian mobile phone
+    ACCOUNT_NUMBER_FORMAT = "account_number_format"
+    MESSAGE_MISSING = "message_missing"
+    MESSAGE_TOO_LONG = "message_too_long"  # longer than MESSAGE_MAX
+    CONSENT_MISSING = "consent_missing"
 
 
 @dataclass
@@ -31,11 +43,12 @@ class FeedbackForm:
 
 @dataclass(frozen=True)
 class FeedbackResult:
-    """Field errors (field name → Russian reason), the new ticket's number, or how long until a limit lets it through."""
+    """The refusals (in the form's order), the new ticket's number, or how long until a limit lets it through."""
 
-    errors: dict[str, str] = field(default_factory=dict)
+    refusals: tuple[FeedbackRefusal, ...] = ()
     number: int | None = None
     retry_after_seconds: int = 0
+    message_length: int = 0  # as it would be stored, for the refusal of a message too long
 
 
 def plain_text(text: str) -> str:
@@ -52,53 +65,44 @@ def normalize_contact(text: str) -> tuple[str, bool] | None:
     return (phone, False) if phone else None
 
 
-def grouped(count: int) -> str:
-    """«10 000»: a count with its thousands apart, as Russians write it."""
-    return f"{count:,}".replace(",", "\u00a0")
-
-
-def _check(form: FeedbackForm) -> tuple[dict[str, str], tuple[str, bool] | None, str | None]:
-    """The field errors, the normalized contact and the account number (None when not given)."""
-    errors: dict[str, str] = {}
-    name = plain_text(form.name)
+def _name_refusal(name: str) -> FeedbackRefusal | None:
     if not name:
-        errors["name"] = "Укажите, как к вам обращаться."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Имя — не длиннее {NAME_MAX} символов."
-    contact = normalize_contact(plain_text(form.contact))
-    if contact is None:
-        errors["contact"] = "Укажите e-mail (name@example.ru) или мобильный телефон (+7 912 345-67-89)."
-    number = None
-    if form.account_number.strip():
-        number = normalize_account_number(form.account_number.strip())
-        if number is None:
-            errors["account_number"] = ACCOUNT_NUMBER_FORMAT
-    message = plain_text(form.message)
+        return FeedbackRefusal.NAME_MISSING
+    return FeedbackRefusal.NAME_TOO_LONG if len(name) > NAME_MAX else None
+
+
+def _message_refusal(message: str) -> FeedbackRefusal | None:
     if not message:
-        errors["message"] = "Напишите сообщение."
-    elif len(message) > MESSAGE_MAX:
-        errors["message"] = f"Сообщение — не длиннее {grouped(MESSAGE_MAX)} символов, сейчас {grouped(len(message))}."
-    if not form.consent:
-        errors["consent"] = CONSENT_MISSING
-    return errors, contact, number
+        return FeedbackRefusal.MESSAGE_MISSING
+    return FeedbackRefusal.MESSAGE_TOO_LONG if len(message) > MESSAGE_MAX else None
 
 
 def submit_feedback(form: FeedbackForm, *, ip: str, session: Session) -> FeedbackResult:
     """Store the ticket and mail it to the support address; limited per IP and per contact."""
-    errors, contact, number = _check(form)
-    if errors:
-        return FeedbackResult(errors=errors)
+    name, message = plain_text(form.name), plain_text(form.message)
+    contact = normalize_contact(plain_text(form.contact))
+    typed_number = form.account_number.strip()
+    number = normalize_account_number(typed_number) if typed_number else None
+    refusals = tuple(r for r in (
+        _name_refusal(name),
+        None if contact else FeedbackRefusal.CONTACT_FORMAT,
+        FeedbackRefusal.ACCOUNT_NUMBER_FORMAT if typed_number and number is None else None,
+        _message_refusal(message),
+        None if form.consent else FeedbackRefusal.CONSENT_MISSING,
+    ) if r)
+    if refusals:
+        return FeedbackResult(refusals=refusals, message_length=len(message))
     address, is_email = contact
     subject = address.casefold()  # ANNA@ and anna@ are one sender to a limit, whatever mail servers say
     wait = limits.admit([(limits.FEEDBACK_PER_IP, ip), (limits.FEEDBACK_PER_CONTACT, subject)], session=session)
     if wait:
         return FeedbackResult(retry_after_seconds=wait)
-    ticket = FeedbackTicket(name=plain_text(form.name), contact=address, contact_is_email=is_email, account_number=number,
-                            message=plain_text(form.message), ip=ip[:45])
+    ticket = FeedbackTicket(name=name, contact=address, contact_is_email=is_email, account_number=number,
+                            message=message, ip=ip[:45])
     session.add(ticket)
     session.flush()
     # No copy goes to the sender: anyone can type any address here, and the form must not mail strangers.
     queue_email(session=session, to=get_settings().support_email, template="feedback_received", number=ticket.id,
-                name=ticket.name, contact=ticket.contact, account_number=ticket.account_number or "не указан",
+                name=ticket.name, contact=ticket.contact, account_number=ticket.account_number or "",
                 message=ticket.message)
     return FeedbackResult(number=ticket.id)

@@ -7,12 +7,13 @@ from urllib.parse import quote
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from lk_app.billing.payment_qr import PaymentOrder, payment_text, qr_svg
+from lk_app.billing.bill_pdf import amount_due_order
+from lk_app.billing.payment_qr import payment_text, qr_svg
+from lk_app.billing.values import rubles
 from lk_app.clock import now
 from lk_app.models import AccountLink, BillingAccount, Charge, Payment
-from lk_app.services.accounts import rubles
-from lk_app.services.ebills import issuer_of
-from lk_app.services.months import last_periods, month_name, month_name_lower, period_of, short_month
+from lk_app.services.bills import issuer_of
+from lk_app.services.months import last_periods, period_of
 from lk_app.settings import get_settings
 
 HISTORY_MONTHS = 12
@@ -23,8 +24,6 @@ class MonthLine:
     """One month of the history table and chart."""
 
     period: str
-    month: str
-    short_month: str
     kwh: str
     charged: str
     paid: str
@@ -36,7 +35,7 @@ class MonthLine:
 class BreakdownLine:
     """One tariff zone of the last charged month: kWh × tariff = amount."""
 
-    zone: str
+    zone: str  # as the billing system names it, capitalized; "" for a single-rate charge
     kwh: str
     tariff: str  # "" when the billing system sent no tariff
     amount: str
@@ -50,14 +49,14 @@ class AccountHistory:
     to_pay_kop: int
     payment_url: str  # "" when LK_PAYMENT_URL is unset
     months: list[MonthLine]
-    breakdown_month: str  # "" when the account has no charge yet
+    breakdown_period: str  # the last charged month, "" when the account has no charge yet
     breakdown: list[BreakdownLine]
     breakdown_total: str
     breakdown_total_kop: int
 
 
 def kwh_text(kwh: float) -> str:
-    """«1 234» or «190,5» kWh."""
+    """kWh as LK shows them: "1 234" or "190,5", with a no-break space."""
     whole = f"{kwh:,.2f}".rstrip("0").rstrip(".")
     return whole.replace(",", "\u00a0").replace(".", ",")
 
@@ -94,9 +93,9 @@ def payment_qr_svg(user_id: int, number: str, *, session: Session) -> str | None
     if found is None:
         return None
     account_id, surname = found
-    order = PaymentOrder(payee=issuer_of(get_settings()).payee, sum_kop=_to_pay_kop(account_id, session=session),
-                         purpose=f"Оплата электроэнергии по л/с {number}", account_number=number,
-                         period=period_of(now().date()), last_name=surname)
+    order = amount_due_order(issuer_of(get_settings()).payee, account_number=number,
+                             sum_kop=_to_pay_kop(account_id, session=session), period=period_of(now().date()),
+                             surname=surname)
     return qr_svg(payment_text(order))
 
 
@@ -128,8 +127,8 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
     for period in periods:
         kwh, charged_kop = charges.get(period, (0.0, 0))
         paid_kop = payments.get(period, 0)
-        months.append(MonthLine(period, month_name(period), short_month(period), kwh_text(kwh), rubles(charged_kop),
-                                rubles(paid_kop), charged_kop / 100, paid_kop / 100))
+        months.append(MonthLine(period, kwh_text(kwh), rubles(charged_kop), rubles(paid_kop), charged_kop / 100,
+                                paid_kop / 100))
 
     last_period = select(func.max(Charge.period)).where(Charge.account_id == account_id).scalar_subquery()
     last_charges = session.exec(
@@ -141,10 +140,10 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
         to_pay_kop=to_pay,
         payment_url=payment_url(get_settings().payment_url, number, to_pay),
         months=months,
-        breakdown_month=month_name_lower(last_charges[0].period) if last_charges else "",
+        breakdown_period=last_charges[0].period if last_charges else "",
         breakdown=[
             BreakdownLine(
-                zone=charge.zone.capitalize() if charge.zone else "Электроэнергия",
+                zone=charge.zone.capitalize() if charge.zone else "",
                 kwh=kwh_text(charge.kwh),
                 tariff=rubles(charge.tariff_kop) if charge.tariff_kop is not None else "",
                 amount=rubles(charge.amount_kop),

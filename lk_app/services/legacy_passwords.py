@@ -27,7 +27,7 @@ def stored_legacy_hash(old_hash: str) -> str:
     """How LK keeps an old hash until the first login replaces it; ValueError for an unknown format."""
     scheme = legacy_scheme(old_hash.strip())
     if scheme is None:
-        raise ValueError("неизвестный формат хеша пароля")
+        raise ValueError("not a password hash format of the old portal")
     return f"{LEGACY_PREFIX}{scheme}:{old_hash.strip()}"
 
 

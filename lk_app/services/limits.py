@@ -47,7 +47,7 @@ ADD_ACCOUNT_PER_ACCOUNT = Limit("add_account_account", 5, timedelta(days=1))
 ADD_ACCOUNT_PER_USER = Limit("add_account_user", 10, timedelta(days=1))
 RECOVERY_PER_IDENTIFIER = Limit("recovery_identifier", 5, timedelta(hours=1))
 RECOVERY_PER_IP = Limit("recovery_ip", 30, timedelta(hours=1), per_ip=True)
-# «Сохранить» after a recovery code: the code's own five tries are per code; these hold per identifier and address.
+# Saving a password after a recovery code: the code's own five tries are per code; these hold per identifier and address.
 RESET_CODE_PER_IDENTIFIER = Limit("reset_code_identifier", 10, timedelta(hours=1))
 RESET_CODE_PER_IP = Limit("reset_code_ip", 30, timedelta(hours=1), per_ip=True)
 # Every ticket mails the support address: anyone may write, nobody may flood it.

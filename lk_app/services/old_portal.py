@@ -1,30 +1,53 @@
 """Customers of the old portal: importing their logins and hashes, and letting them in with their old password."""
 
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from lk_app.billing.csv_files import CsvFormatError, open_billing_csv
+from lk_app.billing.problems import FileFault, FileProblem, RowFault, RowProblem
 from lk_app.clock import now
 from lk_app.db import session_scope
 from lk_app.models import AccountLink, BillingAccount, LkUser
 from lk_app.normal_forms import normalize_account_number, normalize_email
-from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
+from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.legacy_passwords import LEGACY_PREFIX, stored_legacy_hash
 from lk_app.services.passwords import hash_password
 from lk_app.services.registration import LOGIN_PATTERN, queue_confirmation
-from lk_app.services.sessions import issue_login_grant
-from lk_app.settings import get_settings
+from lk_app.services.sessions import BrowserGrant, issue_login_grant
 
 REQUIRED_COLUMNS = ("login", "account_number", "password_hash", "email")
 
 
 class LegacyImportError(Exception):
-    """The file cannot be read at all: missing, no header, a missing column, broken quoting."""
+    """The file cannot be read at all: missing (no problem), or its header or quoting (the CSV reader's problem)."""
+
+    def __init__(self, path: Path, problem: FileProblem | None = None):
+        super().__init__(problem or path)
+        self.path, self.problem = path, problem
+
+
+class LegacyFault(enum.Enum):
+    """Why a row of the old portal's users is refused."""
+
+    NO_LOGIN = "no_login"  # neither a login nor an account number
+    LOGIN_FORMAT = "login_format"  # value: the login
+    EMAIL_FORMAT = "email_format"  # value: the e-mail
+    HASH_FORMAT = "hash_format"  # none of the old portal's formats
+    LOGIN_TAKEN = "login_taken"  # value: the login, held by an LK of the new portal
+
+
+@dataclass(frozen=True)
+class LegacyProblem:
+    """A refused row: a fault of the old portal's file with the field as written, or the CSV reader's own problem."""
+
+    fault: LegacyFault | RowProblem
+    value: str = ""
 
 
 @dataclass
@@ -33,7 +56,15 @@ class LegacyImportReport:
 
     added: int = 0
     existing: int = 0
-    refused: list[tuple[int, str]] = field(default_factory=list)
+    refused: list[tuple[int, LegacyProblem]] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    """A row that cannot be imported, and why."""
+
+    def __init__(self, problem: LegacyProblem):
+        super().__init__(problem)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -45,20 +76,25 @@ class _OldUser:
 
 
 def _parse(fields: list[str], columns: dict[str, int]) -> _OldUser:
-    """One row of the old portal's users; ValueError with the reason in Russian."""
+    """One row of the old portal's users; _Refused with the reason."""
     login, number, old_hash, email_text = (fields[columns[name]].strip() for name in REQUIRED_COLUMNS)
     number_ok = normalize_account_number(number) if number else None
     if number and number_ok is None:
-        raise ValueError(f"номер лицевого счёта «{number[:40]}»: нужно от 6 до 15 цифр")
+        raise _Refused(LegacyProblem(RowProblem(RowFault.ACCOUNT_NUMBER_FORMAT, value=number)))
     login = login or number_ok or ""
     if not login:
-        raise ValueError("нет ни логина, ни номера лицевого счёта")
+        raise _Refused(LegacyProblem(LegacyFault.NO_LOGIN))
     if not (LOGIN_PATTERN.fullmatch(login) or normalize_account_number(login)):
-        raise ValueError(f"логин «{login[:40]}»: от 3 до 32 букв, цифр, точек, дефисов и подчёркиваний")
+        raise _Refused(LegacyProblem(LegacyFault.LOGIN_FORMAT, login))
+    # The old portal's addresses come as they are: the cap of accounts per address is not theirs to keep.
     email = normalize_email(email_text) if email_text else None
     if email_text and email is None:
-        raise ValueError(f"e-mail «{email_text[:60]}» не распознан")
-    return _OldUser(normalize_account_number(login) or login, number_ok, stored_legacy_hash(old_hash), email)
+        raise _Refused(LegacyProblem(LegacyFault.EMAIL_FORMAT, email_text))
+    try:
+        stored_hash = stored_legacy_hash(old_hash)
+    except ValueError:
+        raise _Refused(LegacyProblem(LegacyFault.HASH_FORMAT)) from None
+    return _OldUser(normalize_account_number(login) or login, number_ok, stored_hash, email)
 
 
 def _add(old: _OldUser, *, session: Session) -> bool:
@@ -66,7 +102,7 @@ def _add(old: _OldUser, *, session: Session) -> bool:
     key = old.login.casefold()
     holder = session.exec(select(LkUser).where(LkUser.login_key == key)).first()
     if holder is not None and holder.migrated_at is None:
-        raise ValueError(f"логин «{old.login}» уже занят в новом Личном кабинете")
+        raise _Refused(LegacyProblem(LegacyFault.LOGIN_TAKEN, old.login))
     if holder is not None:
         return False
     user = LkUser(login=old.login, login_key=key, password_hash=old.stored_hash, email=old.email,
@@ -87,30 +123,31 @@ def _add(old: _OldUser, *, session: Session) -> bool:
     return True
 
 
-def import_legacy_users(path: Path, *, out: TextIO) -> LegacyImportReport:
-    """`import-legacy FILE`: add the old portal's LKs; a rerun changes nothing, a bad row is reported with its line."""
+def import_legacy_users(
+    path: Path, *, on_problem: Callable[[int, LegacyProblem], None] = lambda line, problem: None
+) -> LegacyImportReport:
+    """`import-legacy FILE`: add the old portal's LKs; a rerun changes nothing, a bad row is told by its line."""
     if not path.is_file():
-        raise LegacyImportError(f"файл {path} не найден")
+        raise LegacyImportError(path)
     report = LegacyImportReport()
     try:
         with open_billing_csv(path) as table:
             if missing := table.missing(REQUIRED_COLUMNS):
-                raise LegacyImportError(f"{path.name}: в заголовке нет столбцов {', '.join(missing)}")
+                raise LegacyImportError(path, FileProblem(FileFault.MISSING_COLUMNS, path.name, tuple(missing)))
             with session_scope() as session:
                 for line, fields in table.rows():
                     try:
                         if problem := table.row_problem(fields):
-                            raise ValueError(problem)
+                            raise _Refused(LegacyProblem(problem))
                         added = _add(_parse(fields, table.columns), session=session)
-                    except ValueError as error:
-                        report.refused.append((line, str(error)))
-                        out.write(f"{path.name}:{line}: {error}\n")
+                    except _Refused as refused:
+                        report.refused.append((line, refused.problem))
+                        on_problem(line, refused.problem)
                         continue
                     report.added += added
                     report.existing += not added
     except CsvFormatError as error:
-        raise LegacyImportError(str(error)) from error
-    out.write(f"Добавлено: {report.added}, уже были: {report.existing}, с ошибками: {len(report.refused)}\n")
+        raise LegacyImportError(path, error.problem) from error
     return report
 
 
@@ -129,18 +166,22 @@ def replace_legacy_hash(user_id: int, legacy_hash: str, password: str, *, sessio
     return replaced.rowcount == 1
 
 
-def give_first_email(user_id: int, email_text: str, *, session: Session) -> tuple[str | None, str | None]:
+class FirstEmail(enum.Enum):
+    """Why an old LK's first e-mail is refused besides the address itself."""
+
+    ALREADY_GIVEN = "already_given"  # another tab gave one first: the customer logs in again
+
+
+def give_first_email(
+    user_id: int, email_text: str, *, session: Session
+) -> tuple[EmailRefusal | FirstEmail, None] | tuple[None, BrowserGrant]:
     """The e-mail an old LK without one gives before it enters: (refusal, None) or (None, a login grant)."""
-    email = normalize_email(email_text)
-    if email is None:
-        return "Укажите e-mail в виде name@example.ru.", None
     user = session.get(LkUser, user_id)
     if user is None or user.email is not None:
-        return "E-mail уже указан: войдите ещё раз.", None
-    hold_accounts_of_email(email, session=session)
-    cap = get_settings().max_accounts_per_email
-    if accounts_after_email_change(user.id, email, session=session) > cap:
-        return f"К одному e-mail можно привязать не более {cap} лицевых счетов.", None
+        return FirstEmail.ALREADY_GIVEN, None
+    email = new_email(email_text, user=user, session=session)
+    if isinstance(email, EmailRefusal):
+        return email, None
     user.email, user.email_confirmed = email, False
     session.add(user)
     session.flush()

@@ -1,9 +1,11 @@
 """Password rules, hashing with bcrypt and the constant-time check for unknown users."""
 
 import base64
+import enum
 import hashlib
 import os
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 import bcrypt
@@ -59,17 +61,35 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problem(password: str, confirmation: str, *, forbidden: tuple[str, ...] = ()) -> str | None:
-    """Why the new password is refused (in Russian), or None when it is acceptable."""
+class PasswordRefusal(enum.Enum):
+    """Why a new password is refused."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    COMMON = "common"  # among the passwords that guessers try first
+    LIKE_IDENTIFIER = "like_identifier"  # the login, the account number or the e-mail
+    CONFIRMATION_DIFFERS = "confirmation_differs"
+
+
+@dataclass(frozen=True)
+class PasswordProblem:
+    """A refused password: the rule it broke and, for a length, the bound it crossed."""
+
+    refusal: PasswordRefusal
+    limit: int = 0
+
+
+def password_problem(password: str, confirmation: str, *, forbidden: tuple[str, ...] = ()) -> PasswordProblem | None:
+    """Why the new password is refused, or None when it is acceptable."""
     settings = get_settings()
     if len(password) < settings.password_min_length:
-        return f"Пароль должен содержать не менее {settings.password_min_length} символов."
+        return PasswordProblem(PasswordRefusal.TOO_SHORT, settings.password_min_length)
     if len(password) > settings.password_max_length:
-        return f"Пароль должен содержать не более {settings.password_max_length} символов."
+        return PasswordProblem(PasswordRefusal.TOO_LONG, settings.password_max_length)
     if password.casefold() in _common_passwords():
-        return "Этот пароль слишком распространён, придумайте другой."
+        return PasswordProblem(PasswordRefusal.COMMON)
     if any(item and password.casefold() == item.casefold() for item in forbidden):
-        return "Пароль не должен совпадать с логином, номером лицевого счёта или e-mail."
+        return PasswordProblem(PasswordRefusal.LIKE_IDENTIFIER)
     if password != confirmation:
-        return "Пароль и подтверждение не совпадают."
+        return PasswordProblem(PasswordRefusal.CONFIRMATION_DIFFERS)
     return None

@@ -1,5 +1,6 @@
 """The LK's own settings: its contacts, its password and its sessions."""
 
+import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -7,20 +8,24 @@ from sqlmodel import Session, col, select
 
 from lk_app.clock import now
 from lk_app.models import AuthSession, LkUser
-from lk_app.normal_forms import normalize_email
 from lk_app.services import limits
-from lk_app.services.accounts import accounts_after_email_change, hold_accounts_of_email
 from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
+from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.email_links import LinkState, mail_link, use_link_token
-from lk_app.services.passwords import hash_password, password_problem, verify_password
-from lk_app.services.registration import CODE_REFUSALS, PhoneProof
+from lk_app.services.passwords import PasswordProblem, hash_password, password_problem, verify_password
+from lk_app.services.registration import PhoneProof
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, use_phone_proof
 from lk_app.services.tokens import secret_hash
 from lk_app.settings import get_settings
 
 CONFIRM_NEW_EMAIL = "confirm_new_email"
-WRONG_PASSWORD = "Неверный текущий пароль."
-TOO_MANY = "Слишком много неверных попыток. Попробуйте через час или восстановите пароль."
+
+
+class CurrentPassword(enum.Enum):
+    """Why the current password, asked before a change, does not let it through."""
+
+    WRONG = "wrong"
+    TOO_MANY = "too_many"  # the login's failures are at their limit: counted as failed logins
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,18 @@ class ProfileView:
 
 
 @dataclass(frozen=True)
+class Device:
+    """A device as its User-Agent names it: the browser's product and the system, each "" when not recognised."""
+
+    browser: str
+    system: str
+
+
+@dataclass(frozen=True)
 class SessionView:
     """One live session as the list shows it."""
 
-    device: str
+    device: Device
     ip: str
     last_seen: str
     current: bool
@@ -50,7 +63,7 @@ def profile_of(user_id: int, *, session: Session) -> ProfileView:
     return ProfileView(user.login, user.email or "", user.email_confirmed, user.phone or "", user.phone_confirmed)
 
 
-def _password_refusal(user: LkUser, password: str, *, session: Session) -> str | None:
+def _password_refusal(user: LkUser, password: str, *, session: Session) -> CurrentPassword | None:
     """Why the current password does not let the change through; wrong guesses count as failed logins.
 
     As in `log_in`, the guess is counted before bcrypt and the session's transaction is committed around the
@@ -59,12 +72,12 @@ def _password_refusal(user: LkUser, password: str, *, session: Session) -> str |
     counted = (limits.LOGIN_PER_IDENTIFIER, user.login_key)
     limits.hold([counted], session=session)
     if limits.exceeded(*counted, session=session):
-        return TOO_MANY
+        return CurrentPassword.TOO_MANY
     failure = limits.record(*counted, session=session)
     password_hash = user.password_hash
     session.commit()
     if not verify_password(password, password_hash):
-        return WRONG_PASSWORD
+        return CurrentPassword.WRONG
     limits.withdraw([failure], session=session)
     session.commit()  # so the caller's bcrypt of a new password does not run inside SQLite's write lock either
     return None
@@ -72,38 +85,36 @@ def _password_refusal(user: LkUser, password: str, *, session: Session) -> str |
 
 def change_password(
     user_id: int, current: str, new: str, confirmation: str, *, keep_session: str | None, session: Session
-) -> dict[str, str]:
-    """A new password after the current one; every other session of the LK ends at once. Returns field errors."""
+) -> CurrentPassword | PasswordProblem | None:
+    """A new password after the current one; every other session of the LK ends at once. None when done."""
     user = session.get(LkUser, user_id)
     if refusal := _password_refusal(user, current, session=session):
-        return {"current_password": refusal}
+        return refusal
     if problem := password_problem(new, confirmation, forbidden=(user.login, user.email or "")):
-        return {"new_password": problem}
+        return problem
     user.password_hash = hash_password(new)
     tell_owner(user, Change.PASSWORD, **previous_contacts(user), session=session)
     bump_epoch(user, keep_session=keep_session, session=session)
-    return {}
+    return None
 
 
-def request_email_change(user_id: int, new_email: str, password: str, *, session: Session) -> tuple[dict[str, str], str]:
-    """Send a link to the new address (used only once it is followed) and tell the old one; field errors or the address."""
-    settings = get_settings()
+def request_email_change(user_id: int, typed: str, password: str, *, session: Session) -> str | EmailRefusal | CurrentPassword:
+    """Send a link to the new address (used only once it is followed) and tell the old one: the address, or why not."""
     user = session.get(LkUser, user_id)
-    email = normalize_email(new_email)
-    if email is None:
-        return {"new_email": "Укажите e-mail в виде name@example.ru."}, ""
-    if email == user.email:
-        return {"new_email": "Это и есть текущий адрес."}, ""
-    # The password first: its check commits (bcrypt runs outside any lock), so the cap's lock is taken after it.
+    # Its form first, unlocked; then the password, whose check commits (bcrypt runs outside any lock); then the cap,
+    # under the lock that holds it until the link is queued.
+    unheld = new_email(typed, user=user, hold=False, session=session)
+    if unheld in (EmailRefusal.MALFORMED, EmailRefusal.CURRENT):
+        return unheld
     if refusal := _password_refusal(user, password, session=session):
-        return {"email_password": refusal}, ""
-    hold_accounts_of_email(email, session=session)
-    if accounts_after_email_change(user.id, email, session=session) > settings.max_accounts_per_email:
-        return {"new_email": f"К одному e-mail можно привязать не более {settings.max_accounts_per_email} лицевых счетов."}, ""
-    mail_link(user, CONFIRM_NEW_EMAIL, email, ttl_hours=settings.email_link_ttl_hours, page="/confirm",
+        return refusal
+    email = new_email(typed, user=user, session=session)
+    if isinstance(email, EmailRefusal):
+        return email
+    mail_link(user, CONFIRM_NEW_EMAIL, email, ttl_hours=get_settings().email_link_ttl_hours, page="/confirm",
               template="confirm_new_email", session=session)
     tell_owner(user, Change.EMAIL_REQUESTED, **previous_contacts(user), session=session)
-    return {}, email
+    return email
 
 
 def confirm_new_email(token: str, *, keep_session: str | None = None, session: Session) -> LinkState:
@@ -119,24 +130,24 @@ def confirm_new_email(token: str, *, keep_session: str | None = None, session: S
 
 def change_phone(
     user_id: int, proof: PhoneProof, password: str, *, keep_session: str | None, session: Session
-) -> dict[str, str]:
-    """The new phone, after the current password and the SMS code sent to the new number. Returns field errors."""
+) -> CurrentPassword | Check | None:
+    """The new phone, after the current password and the SMS code sent to the new number. None when done."""
     user = session.get(LkUser, user_id)
     if refusal := _password_refusal(user, password, session=session):
-        return {"phone_password": refusal}
+        return refusal
     verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, requester=proof.requester, session=session)
     if verdict.outcome is not Check.OK:
-        return {"sms_code": CODE_REFUSALS[verdict.outcome]}
+        return verdict.outcome
     if not use_phone_proof(verdict.code_id, proof.phone, CONFIRM_PHONE, session=session):
-        return {"sms_code": CODE_REFUSALS[Check.NONE]}
+        return Check.NONE
     tell_owner(user, Change.PHONE, **previous_contacts(user), session=session)
     user.phone, user.phone_confirmed = proof.phone, True
     bump_epoch(user, keep_session=keep_session, session=session)
-    return {}
+    return None
 
 
 def log_out_everywhere(user_id: int, *, session: Session) -> None:
-    """«Выйти на всех устройствах»: a new epoch ends every session, grant, link and code of the LK, this one too."""
+    """Log out everywhere: a new epoch ends every session, grant, link and code of the LK, this one too."""
     bump_epoch(session.get(LkUser, user_id), session=session)
 
 
@@ -162,12 +173,12 @@ def active_sessions(user_id: int, current: str | None, *, session: Session) -> l
     ]
 
 
-def device_name(user_agent: str) -> str:
-    """«Chrome, Android» from a User-Agent: enough for a customer to recognise the device."""
-    browsers = (("Edg/", "Edge"), ("YaBrowser", "Яндекс Браузер"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+def device_name(user_agent: str) -> Device:
+    """Chrome on Android from a User-Agent: enough for a customer to recognise the device (the page words it)."""
+    browsers = (("Edg/", "Edge"), ("YaBrowser", "YaBrowser"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
                 ("Chrome/", "Chrome"), ("Safari/", "Safari"))
     systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
                ("Mac OS X", "macOS"), ("Linux", "Linux"))
-    browser = next((name for mark, name in browsers if mark in user_agent), "Браузер")
+    browser = next((name for mark, name in browsers if mark in user_agent), "")
     system = next((name for mark, name in systems if mark in user_agent), "")
-    return f"{browser}, {system}" if system else browser
+    return Device(browser, system)

@@ -1,5 +1,6 @@
 """Meter readings from LK: the reading window, the form, a submission's checks and the export for billing."""
 
+import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -9,29 +10,16 @@ from sqlmodel import Session, select
 
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_email
-from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Meter, MeterReading
+from lk_app.models import BillingAccount, Charge, LkUser, Meter, MeterReading
 from lk_app.models.meters import SOURCE_LK
-from lk_app.services.accounts import masked_number
+from lk_app.services.accounts import masked_number, own_link
 from lk_app.services.history import kwh_text
-from lk_app.services.months import day_and_month, month_index, month_name_lower, period_of
+from lk_app.services.months import month_index, period_of
 from lk_app.settings import get_settings
 
 JUMP_FACTOR = 3  # more than this many usual months of consumption in one month is asked about
 USUAL_MONTHS = 12
-ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}
 _READING = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
-
-WINDOW_OPEN = "Показания принимаются с {first} по {last} число. Приём открыт до {closes}."
-WINDOW_CLOSED = "Показания принимаются с {first} по {last} число. Следующий приём — с {opens}."
-EMPTY_FIELD = "Укажите показание."
-BAD_FIELD = "Укажите число, например 12345 или 12345,6."
-LOWER = "Меньше последнего принятого показания ({last})."
-NOTHING_GIVEN = "Укажите показания хотя бы одного счётчика."
-JUMP = ("Расход получается {consumption} кВт·ч в месяц — больше чем втрое выше обычного ({usual} кВт·ч). "
-        "Проверьте показания; если они верны, отметьте «Да, показания верны» и передайте их ещё раз.")
-ACCEPTED = "Показания за {month} приняты. Исправить их можно до {closes}."
-CORRECTED = "Исправленные показания за {month} приняты. Исправить их снова можно до {closes}."
-NOT_ACCEPTED_NOW = "Сейчас показания не принимаются."
 
 
 @dataclass(frozen=True)
@@ -56,15 +44,9 @@ class ReadingWindow:
         month = today.year * 12 + today.month  # the next month, counted from 0
         return date(month // 12, month % 12 + 1, self.first_day)
 
-    def note(self, today: date) -> str:
-        """«Показания принимаются с 15 по 26 число…» with when the window closes or opens next."""
-        if self.is_open(today):
-            return WINDOW_OPEN.format(first=self.first_day, last=self.last_day, closes=day_and_month(self.closes(today)))
-        return WINDOW_CLOSED.format(first=self.first_day, last=self.last_day, opens=day_and_month(self.next_opening(today)))
-
 
 def reading_window(setting: str | None = None) -> ReadingWindow:
-    """The window of LK_READINGS_WINDOW («15-26»: days 15 to 26; days 1–28, so every month has them)."""
+    """The window of LK_READINGS_WINDOW ("15-26": days 15 to 26; days 1-28, so every month has them)."""
     text = get_settings().readings_window if setting is None else setting
     match = re.fullmatch(r"\s*([0-9]{1,2})\s*-\s*([0-9]{1,2})\s*", text)
     if match is None or not 1 <= int(match[1]) <= int(match[2]) <= 28:
@@ -77,33 +59,82 @@ class ReadingSlot:
     """One field of the form: a meter's zone, its last accepted reading and this month's LK reading."""
 
     key: str  # the input's name: m<meter id>z<zone>
-    label: str
+    meter_number: str
+    zones: int  # how many tariff zones the meter counts (1-3)
+    zone: int  # which of them this field is, from 1
     last: str  # "" when the meter has no reading yet
     current: str  # "" when nothing was sent this month
 
 
 @dataclass(frozen=True)
 class ReadingsForm:
-    """What the «Передать показания» section shows."""
+    """What the readings section shows: the window on the day it was read, the fields, when this month's were sent."""
 
-    open: bool
-    window_note: str
+    window: ReadingWindow
+    today: date
     slots: list[ReadingSlot]
-    sent_note: str  # when this month's readings were sent, "" when not yet
+    period: str  # the billing month the readings are for
+    sent_at: datetime | None  # the last time this month's readings were sent, None when not yet
+
+    @property
+    def open(self) -> bool:
+        """Whether readings are accepted today."""
+        return self.window.is_open(self.today)
 
 
-@dataclass
+class Submission(enum.Enum):
+    """How a submission of readings ended."""
+
+    ACCEPTED = "accepted"
+    CORRECTED = "corrected"  # this month's readings sent before were replaced
+    REFUSED = "refused"  # a field's reading is refused: see the outcome's errors
+    NOTHING_GIVEN = "nothing_given"  # every field was left blank
+    JUMP = "jump"  # the consumption is far above the usual: sent again with confirm_jump, it is accepted
+    WINDOW_CLOSED = "window_closed"
+    NOT_LINKED = "not_linked"  # the account is not the LK's own
+
+
+class FieldProblem(enum.Enum):
+    """What is wrong with a reading typed into one field."""
+
+    EMPTY = "empty"  # another zone of the same meter was given, this one not
+    NOT_A_NUMBER = "not_a_number"
+    LOWER = "lower"  # below the last accepted reading
+
+
+@dataclass(frozen=True)
+class FieldRefusal:
+    """A field's problem; with LOWER, the last accepted reading it may not go below."""
+
+    problem: FieldProblem
+    last: float = 0.0
+
+
+@dataclass(frozen=True)
 class SubmissionOutcome:
-    """Field errors by slot key, a form-wide message, and whether a jump asks to be confirmed."""
+    """How a submission ended, the refusals by slot key, and what its answer names: the window, month and kWh."""
 
-    accepted: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-    message: str = ""
-    jump: bool = False
+    result: Submission
+    errors: dict[str, FieldRefusal] = field(default_factory=dict)
+    window: ReadingWindow | None = None  # all but NOT_LINKED: the window on `today`
+    today: date | None = None
+    period: str = ""
+    consumption_kwh: int = 0  # JUMP: the month's consumption the readings give, and the usual one
+    usual_kwh: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the readings are stored."""
+        return self.result in (Submission.ACCEPTED, Submission.CORRECTED)
+
+    @property
+    def jump(self) -> bool:
+        """Whether the readings wait for «yes, they are right»."""
+        return self.result is Submission.JUMP
 
 
 def reading_text(value: float) -> str:
-    """A reading as LK shows it: «12 345» or «12 345,6»."""
+    """A reading as LK shows it: "12 345" or "12 345,6", with a no-break space."""
     return kwh_text(value)
 
 
@@ -125,14 +156,6 @@ class _MeterState:
     current: MeterReading | None = None
 
 
-def _own_account_id(user_id: int, number: str, *, session: Session) -> int | None:
-    return session.exec(
-        select(BillingAccount.id)
-        .join(AccountLink, AccountLink.account_id == BillingAccount.id)
-        .where(AccountLink.user_id == user_id, BillingAccount.number == number)
-    ).first()
-
-
 def _meters(account_id: int, period: str, *, session: Session) -> list[_MeterState]:
     """The account's meters with their baselines and this month's LK readings: two queries however many meters."""
     meters = session.exec(select(Meter).where(Meter.account_id == account_id).order_by(Meter.number)).all()
@@ -152,11 +175,6 @@ def _meters(account_id: int, period: str, *, session: Session) -> list[_MeterSta
     return list(states.values())
 
 
-def _label(meter: Meter, zone: int) -> str:
-    name = ZONE_NAMES[meter.zones][zone - 1]
-    return f"Счётчик {meter.number}" + (f", {name}" if name else "")
-
-
 def _slots(states: list[_MeterState]) -> list[ReadingSlot]:
     slots = []
     for state in states:
@@ -167,30 +185,25 @@ def _slots(states: list[_MeterState]) -> list[ReadingSlot]:
                 day = state.baseline.read_on or state.baseline.submitted_at.date()
                 last = f"{reading_text(_values(state.baseline, meter.zones)[zone - 1])} ({day:%d.%m.%Y})"
             current = reading_text(_values(state.current, meter.zones)[zone - 1]) if state.current else ""
-            slots.append(ReadingSlot(f"m{meter.id}z{zone}", _label(meter, zone), last, current))
+            slots.append(ReadingSlot(f"m{meter.id}z{zone}", meter.number, meter.zones, zone, last, current))
     return slots
-
-
-def _sent_note(states: list[_MeterState], period: str) -> str:
-    sent = [state.current.submitted_at for state in states if state.current is not None]
-    if not sent:
-        return ""
-    return f"Показания за {month_name_lower(period)} переданы {max(sent):%d.%m.%Y в %H:%M} (UTC)."
 
 
 def readings_form(user_id: int, number: str, *, session: Session) -> ReadingsForm | None:
     """The readings section of one of the LK's own accounts; None when the account is not linked to it."""
-    account_id = _own_account_id(user_id, number, session=session)
-    if account_id is None:
+    link = own_link(user_id, number, session=session)
+    if link is None:
         return None
+    account_id = link.account_id
     today = now().date()
-    window = reading_window()
-    states = _meters(account_id, period_of(today), session=session)
-    return ReadingsForm(window.is_open(today), window.note(today), _slots(states), _sent_note(states, period_of(today)))
+    period = period_of(today)
+    states = _meters(account_id, period, session=session)
+    sent = [state.current.submitted_at for state in states if state.current is not None]
+    return ReadingsForm(reading_window(), today, _slots(states), period, max(sent, default=None))
 
 
 def parse_reading(text: str) -> float | None:
-    """A reading typed by a customer («12345», «12 345,6»), or None when it is not one."""
+    """A reading typed by a customer ("12345", "12 345,6"), or None when it is not one."""
     match = _READING.fullmatch("".join(text.split()))
     if match is None:
         return None
@@ -214,16 +227,18 @@ def submit_readings(
     user_id: int, number: str, texts: dict[str, str], *, confirm_jump: bool, session: Session
 ) -> SubmissionOutcome:
     """Check and store this month's readings of the account's meters; a second submission corrects the first."""
-    account_id = _own_account_id(user_id, number, session=session)
-    if account_id is None:
-        return SubmissionOutcome(message=NOT_ACCEPTED_NOW)
+    link = own_link(user_id, number, session=session)
+    if link is None:
+        return SubmissionOutcome(Submission.NOT_LINKED)
+    account_id = link.account_id
     moment = now()
     today, period = moment.date(), period_of(moment.date())
     window = reading_window()
+    judged = {"window": window, "today": today, "period": period}
     if not window.is_open(today):
-        return SubmissionOutcome(message=window.note(today))
+        return SubmissionOutcome(Submission.WINDOW_CLOSED, **judged)
     states = _meters(account_id, period, session=session)
-    outcome = SubmissionOutcome()
+    errors: dict[str, FieldRefusal] = {}
     given: list[tuple[_MeterState, list[float]]] = []
     for state in states:
         keys = [f"m{state.meter.id}z{zone}" for zone in range(1, state.meter.zones + 1)]
@@ -234,17 +249,17 @@ def submit_readings(
         for zone, (key, text) in enumerate(zip(keys, typed, strict=True)):
             value = parse_reading(text) if text else None
             if not text:
-                outcome.errors[key] = EMPTY_FIELD
+                errors[key] = FieldRefusal(FieldProblem.EMPTY)
             elif value is None:
-                outcome.errors[key] = BAD_FIELD
+                errors[key] = FieldRefusal(FieldProblem.NOT_A_NUMBER)
             elif state.baseline is not None and value < _values(state.baseline, state.meter.zones)[zone]:
-                outcome.errors[key] = LOWER.format(last=reading_text(_values(state.baseline, state.meter.zones)[zone]))
+                errors[key] = FieldRefusal(FieldProblem.LOWER, _values(state.baseline, state.meter.zones)[zone])
             values.append(value)
         given.append((state, values))
     if not given:
-        outcome.message = NOTHING_GIVEN
-    if outcome.errors or outcome.message:
-        return outcome
+        return SubmissionOutcome(Submission.NOTHING_GIVEN, **judged)
+    if errors:
+        return SubmissionOutcome(Submission.REFUSED, errors, **judged)
 
     usual = _usual_monthly_kwh(account_id, session=session)
     monthly = sum(
@@ -254,7 +269,7 @@ def submit_readings(
         if state.baseline is not None
     )
     if usual > 0 and monthly > JUMP_FACTOR * usual and not confirm_jump:
-        return SubmissionOutcome(jump=True, message=JUMP.format(consumption=kwh_text(round(monthly)), usual=kwh_text(round(usual))))
+        return SubmissionOutcome(Submission.JUMP, consumption_kwh=round(monthly), usual_kwh=round(usual), **judged)
 
     corrected = False
     for state, values in given:
@@ -268,25 +283,24 @@ def submit_readings(
         reading.user_id = user_id
         session.add(reading)
     session.flush()
-    closes = day_and_month(window.closes(today))
-    _mail_receipt(user_id, number, period, given, closes, session=session)
-    text = CORRECTED if corrected else ACCEPTED
-    return SubmissionOutcome(accepted=True, message=text.format(month=month_name_lower(period), closes=closes))
+    _mail_receipt(user_id, number, period, given, window.closes(today), session=session)
+    return SubmissionOutcome(Submission.CORRECTED if corrected else Submission.ACCEPTED, **judged)
 
 
-def _mail_receipt(user_id: int, number: str, period: str, given: list[tuple[_MeterState, list[float]]], closes: str,
+def _mail_receipt(user_id: int, number: str, period: str, given: list[tuple[_MeterState, list[float]]], closes: date,
                   *, session: Session) -> None:
-    """The «Показания приняты» e-mail, in the submission's transaction; an LK without an e-mail gets the screen only."""
+    """The readings-accepted e-mail, in the submission's transaction; an LK without an e-mail gets the screen only."""
     email = session.exec(select(LkUser.email).where(LkUser.id == user_id)).first()
     if not email:
         return
-    lines = "\n".join(
-        f"{_label(state.meter, zone)}: {reading_text(value)}"
+    # (meter, its zones, the zone, the reading): the template names them in its own words.
+    zone_readings = [
+        (state.meter.number, state.meter.zones, zone, reading_text(value))
         for state, values in given
         for zone, value in enumerate(values, start=1)
-    )
+    ]
     queue_email(session=session, to=email, template="readings_accepted", account=masked_number(number),
-                month=month_name_lower(period), readings=lines, closes=closes)
+                period=period, closes_on=closes, zone_readings=zone_readings)
 
 
 @dataclass(frozen=True)

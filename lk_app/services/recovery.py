@@ -1,4 +1,4 @@
-"""Password recovery by an e-mail link or an SMS code, and «Это не я»: one answer whether the LK exists or not."""
+"""Password recovery by an e-mail link or an SMS code, and "it wasn't me": one answer whether the LK exists or not."""
 
 import enum
 from dataclasses import dataclass
@@ -19,14 +19,11 @@ from lk_app.services.email_links import (
     mail_link,
     use_link_token,
 )
-from lk_app.services.passwords import burn_verify_time, hash_password, password_problem
+from lk_app.services.passwords import PasswordProblem, burn_verify_time, hash_password, password_problem
 from lk_app.services.sms_codes import Check, check_sms_code, issue_sms_code
 from lk_app.settings import get_settings
 
 RESET_PASSWORD = "reset_password"
-# Every refusal of a code is one answer: a dead code, a wrong one and an unknown LK must read alike.
-WRONG_CODE = "Неверный или устаревший код, или неверный логин. Проверьте цифры из СМС или запросите новый код."
-TOO_MANY_CODES = "Слишком много попыток. Попробуйте через час."
 
 
 class Channel(enum.Enum):
@@ -36,16 +33,24 @@ class Channel(enum.Enum):
     SMS = "sms"
 
 
+class CodeRefusal(enum.Enum):
+    """Why a reset by SMS code is refused before its password is judged."""
+
+    # One answer for a dead code, a wrong one and an unknown LK: they must read alike.
+    WRONG_CODE = "wrong_code"
+    TOO_MANY = "too_many"
+
+
 @dataclass(frozen=True)
 class ResetResult:
-    """Field errors (field name → Russian reason), or done."""
+    """Why the new password was not set, or done (no refusal)."""
 
-    errors: dict[str, str]
+    refusal: CodeRefusal | PasswordProblem | None = None
 
     @property
     def done(self) -> bool:
         """Whether the password was changed."""
-        return not self.errors
+        return self.refusal is None
 
 
 def request_recovery(identifier: str, channel: Channel, *, ip: str, requester: str, session: Session) -> None:
@@ -92,13 +97,13 @@ def reset_by_link(token: str, password: str, confirmation: str, *, session: Sess
         return verdict.state
     user = session.get(LkUser, verdict.token.user_id)
     if problem := password_problem(password, confirmation, forbidden=(user.login, user.email or "")):
-        return ResetResult({"password": problem})
+        return ResetResult(problem)
     spent = use_link_token(token, RESET_PASSWORD, session=session)
     if spent.state is not LinkState.VALID:
         return spent.state
     user.email_confirmed = True  # following the link proved the address, which is the LK's current one
     _set_password(user, password, session=session)
-    return ResetResult({})
+    return ResetResult()
 
 
 def reset_by_sms(
@@ -113,22 +118,22 @@ def reset_by_sms(
     key = identifier_key(identifier)
     if limits.admit(((limits.RESET_CODE_PER_IDENTIFIER, key), (limits.RESET_CODE_PER_IP, ip)), session=session):
         burn_verify_time(password)
-        return ResetResult({"code": TOO_MANY_CODES})
+        return ResetResult(CodeRefusal.TOO_MANY)
     if problem := password_problem(password, confirmation, forbidden=(identifier,)):
         burn_verify_time(password)
-        return ResetResult({"password": problem})
+        return ResetResult(problem)
     user = find_user(identifier, session=session)
     phone = user.phone if user is not None and user.phone_confirmed else None
     verdict = check_sms_code(phone, RESET_PASSWORD, code, requester=requester, session=session) if phone else None
     if verdict is None or verdict.outcome is not Check.OK:
         burn_verify_time(password)
-        return ResetResult({"code": WRONG_CODE})
+        return ResetResult(CodeRefusal.WRONG_CODE)
     # Only one who holds the code learns that the password may not equal the LK's login or e-mail.
     if problem := password_problem(password, confirmation, forbidden=(user.login, user.email or "")):
         burn_verify_time(password)
-        return ResetResult({"password": problem})
+        return ResetResult(problem)
     _set_password(user, password, session=session)
-    return ResetResult({})
+    return ResetResult()
 
 
 def _set_password(user: LkUser, password: str, *, session: Session) -> None:
@@ -140,19 +145,19 @@ def _set_password(user: LkUser, password: str, *, session: Session) -> None:
 
 
 class Disowned(enum.Enum):
-    """What «Это не я» did, after ending every session: where the way back to the LK went."""
+    """What "it wasn't me" did, after ending every session: where the way back to the LK went."""
 
     RESET_LINK_SENT = "reset_link_sent"  # a reset link to the notice's address, the LK's e-mail again
     PHONE_RESTORED = "phone_restored"  # the phone is the notice's number again: recover by SMS
 
 
 def not_me_link(token: str, *, session: Session) -> LinkCheck:
-    """The verdict on an «Это не я» link, without using it."""
+    """The verdict on an "it wasn't me" link, without using it."""
     return find_link_token(token, NOT_ME_PURPOSES, session=session)
 
 
 def disown_change(token: str, *, session: Session) -> Disowned | LinkState:
-    """«Это не я»: end every session, grant, link and code, put back the contact the notice went to, start recovery.
+    """The "it wasn't me" answer: end every session, grant, link and code, put back the contact the notice went to, start recovery.
 
     The notice went to the e-mail or phone the LK had before the change: if the change moved the LK away from it,
     it comes back (confirmed: the link proves it is held), so an intruder's new address loses the LK again.

@@ -2,15 +2,15 @@
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lk_app.models import AccountLink, BillingAccount, LkUser
-from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone, surname_key
+from lk_app.normal_forms import normalize_account_number, normalize_phone, surname_key
 from lk_app.services import limits
-from lk_app.services.accounts import accounts_per_email, hold_accounts_of_email
+from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.email_links import (
     CONFIRM_REGISTRATION,
     LinkState,
@@ -18,22 +18,12 @@ from lk_app.services.email_links import (
     mail_link,
     use_link_token,
 )
-from lk_app.services.passwords import hash_password, password_problem
+from lk_app.services.passwords import PasswordProblem, hash_password, password_problem
 from lk_app.services.sessions import issue_login_grant
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, use_phone_proof
 from lk_app.settings import get_settings
 
-ACCOUNT_NUMBER_FORMAT = "Номер лицевого счёта состоит из 6–15 цифр."
-PHONE_FORMAT = "Укажите мобильный номер России, например +7 912 345-67-89."
-CONSENT_MISSING = "Нужно согласие на обработку персональных данных."
-LOGIN_TAKEN = "Этот логин недоступен. Придумайте другой или воспользуйтесь «Забыли пароль?»."
 LOGIN_PATTERN = re.compile(r"[\w.\-]{3,32}")
-CODE_REFUSALS = {
-    Check.WRONG: "Неверный код. Проверьте цифры из СМС.",
-    Check.EXHAUSTED: "Код введён неверно слишком много раз. Запросите новый код.",
-    Check.EXPIRED: "Срок действия кода истёк. Запросите новый код.",
-    Check.NONE: "Код не запрашивался или уже использован. Запросите новый код.",
-}
 
 
 class Proof(enum.Enum):
@@ -75,6 +65,27 @@ def prove_account(number_text: str, surname_text: str, *, ip: str, session: Sess
     return ProofResult(Proof.PROVED, account.id, account.number, account.surname)
 
 
+class LoginRefusal(enum.Enum):
+    """Why a login cannot be an LK's."""
+
+    FORMAT = "format"  # not 3 to 32 letters, digits, dots, hyphens and underscores
+    ALL_DIGITS = "all_digits"  # it would shadow the account number of an LK registered by first login
+    TAKEN = "taken"  # worded so that it does not confirm that an LK has this login
+
+
+class FormRefusal(enum.Enum):
+    """Why a registration form is refused, besides its e-mail, password, login and SMS code."""
+
+    SURNAME_MISMATCH = "surname_mismatch"
+    PHONE_FORMAT = "phone_format"
+    CONSENT_MISSING = "consent_missing"
+    PHONE_UNPROVED = "phone_unproved"  # no SMS code was typed for the phone
+
+
+# What a registration can be refused for: each kind of refusal concerns one field of the form.
+RegistrationRefusal = FormRefusal | EmailRefusal | PasswordProblem | LoginRefusal | Check
+
+
 @dataclass
 class RegistrationForm:
     """What the customer typed in step 2."""
@@ -96,11 +107,11 @@ class PhoneProof:
     requester: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class RegistrationResult:
-    """Field errors (field name → Russian reason), or the address the link went to and, with a proved phone, a login grant."""
+    """The refusals, or the address the link went to and, with a proved phone, a login grant."""
 
-    errors: dict[str, str] = field(default_factory=dict)
+    refusals: tuple[RegistrationRefusal, ...] = ()
     email: str = ""
     already_registered: bool = False
     grant: str | None = None
@@ -114,45 +125,42 @@ class _CapReached(Exception):
     """A simultaneous request filled the e-mail's accounts while this registration was checked."""
 
 
-def _cap_message() -> str:
-    limit = get_settings().max_accounts_per_email
-    return f"К одному e-mail можно привязать не более {limit} лицевых счетов."
+def _check_contacts(
+    form_email: str, form_phone: str, refusals: list[RegistrationRefusal], *, session: Session
+) -> tuple[str | None, str | None]:
+    """The normalized e-mail (required) and phone (optional), with their refusals added to `refusals`.
 
-
-def _check_contacts(form_email: str, form_phone: str, errors: dict[str, str], *, session: Session) -> tuple[str | None, str | None]:
-    """The normalized e-mail (required) and phone (optional), with their refusals added to `errors`."""
-    email = normalize_email(form_email)
-    if email is None:
-        errors["email"] = "Укажите e-mail в виде name@example.ru."
-    elif accounts_per_email(email, session=session) >= get_settings().max_accounts_per_email:
-        errors["email"] = _cap_message()
+    The cap is counted without its lock here, so that bcrypt does not run under it; `_create_lk` counts again, held.
+    """
+    email = new_email(form_email, user=None, hold=False, session=session)
+    if isinstance(email, EmailRefusal):
+        refusals.append(email)
+        email = None
     phone = None
     if form_phone.strip():
         phone = normalize_phone(form_phone)
         if phone is None:
-            errors["phone"] = PHONE_FORMAT
+            refusals.append(FormRefusal.PHONE_FORMAT)
     return email, phone
 
 
-def _check_phone_proof(proof: PhoneProof | None, errors: dict[str, str], *, session: Session) -> int | None:
-    """The id of the verified code behind the proof, or None with the reason in `errors["sms_code"]`."""
+def _check_phone_proof(proof: PhoneProof | None, refusals: list[RegistrationRefusal], *, session: Session) -> int | None:
+    """The id of the verified code behind the proof, or None with the code's refusal added to `refusals`."""
     if proof is None or not proof.code.strip():
-        errors["sms_code"] = "Подтвердите телефон: получите код по СМС и введите его."
+        refusals.append(FormRefusal.PHONE_UNPROVED)
         return None
     verdict = check_sms_code(proof.phone, CONFIRM_PHONE, proof.code, requester=proof.requester, session=session)
     if verdict.outcome is not Check.OK:
-        errors["sms_code"] = CODE_REFUSALS[verdict.outcome]
+        refusals.append(verdict.outcome)
         return None
     return verdict.code_id
 
 
 def _create_lk(user: LkUser, account: BillingAccount | None, proof: PhoneProof | None, code_id: int | None, *, session: Session) -> bool:
     """Add the LK (and its first link) and spend the SMS proof, all or nothing; False when it already exists."""
-    if account is not None:
-        # The check in _check_contacts ran unlocked: count again where no other link of this e-mail can appear.
-        hold_accounts_of_email(user.email, session=session)
-        if accounts_per_email(user.email, session=session) >= get_settings().max_accounts_per_email:
-            raise _CapReached
+    # The check in _check_contacts ran unlocked: count again where no other link of this e-mail can appear.
+    if account is not None and new_email(user.email, user=None, session=session) is EmailRefusal.OVER_CAP:
+        raise _CapReached
     try:
         with session.begin_nested():
             session.add(user)
@@ -175,27 +183,26 @@ def register_by_account(
     With a phone proved by SMS the LK is confirmed at once and the result carries a login grant.
     """
     account = session.get(BillingAccount, account_id)
-    errors: dict[str, str] = {}
+    refusals: list[RegistrationRefusal] = []
     if surname_key(form.surname) != account.surname_key:
-        errors["surname"] = "Фамилия не совпадает с фамилией владельца лицевого счёта."
-    email, phone = _check_contacts(form.email, form.phone, errors, session=session)
-    problem = password_problem(form.password, form.confirmation, forbidden=(account.number, email or form.email))
-    if problem:
-        errors["password"] = problem
+        refusals.append(FormRefusal.SURNAME_MISMATCH)
+    email, phone = _check_contacts(form.email, form.phone, refusals, session=session)
+    if problem := password_problem(form.password, form.confirmation, forbidden=(account.number, email or form.email)):
+        refusals.append(problem)
     if not form.consent:
-        errors["consent"] = CONSENT_MISSING
-    code_id = _check_phone_proof(phone_proof, errors, session=session) if phone_proof is not None else None
-    if errors:
-        return RegistrationResult(errors=errors)
+        refusals.append(FormRefusal.CONSENT_MISSING)
+    code_id = _check_phone_proof(phone_proof, refusals, session=session) if phone_proof is not None else None
+    if refusals:
+        return RegistrationResult(refusals=tuple(refusals))
 
     user = LkUser(login=account.number, login_key=account.number, password_hash=hash_password(form.password), email=email,
                   phone=phone_proof.phone if phone_proof else phone, phone_confirmed=phone_proof is not None)
     try:
         created = _create_lk(user, account, phone_proof, code_id, session=session)
     except _ProofSpent:
-        return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
+        return RegistrationResult(refusals=(Check.NONE,))
     except _CapReached:
-        return RegistrationResult(errors={"email": _cap_message()})
+        return RegistrationResult(refusals=(EmailRefusal.OVER_CAP,))
     if not created:
         return RegistrationResult(already_registered=True)
     queue_confirmation(user, session=session)
@@ -203,13 +210,12 @@ def register_by_account(
     return RegistrationResult(email=email, grant=grant)
 
 
-def login_problem(login: str) -> str | None:
-    """Why a free login is refused (in Russian), or None when its form is acceptable."""
+def login_problem(login: str) -> LoginRefusal | None:
+    """Why a free login is refused for its form, or None when its form is acceptable."""
     if not LOGIN_PATTERN.fullmatch(login):
-        return "Логин — от 3 до 32 символов: буквы, цифры, точка, дефис и подчёркивание."
+        return LoginRefusal.FORMAT
     if normalize_account_number(login):
-        # A login of digits would shadow the account number of an LK registered by «Первый вход».
-        return "Логин из одних цифр похож на номер лицевого счёта: добавьте буквы."
+        return LoginRefusal.ALL_DIGITS
     return None
 
 
@@ -229,31 +235,30 @@ class LoginRegistrationForm:
 
 def register_by_login(form: LoginRegistrationForm, *, session: Session) -> RegistrationResult:
     """/register: an LK with a free login and an SMS-proved phone; the e-mail gets its confirmation link."""
-    errors: dict[str, str] = {}
+    refusals: list[RegistrationRefusal] = []
     login = form.login.strip()
     if problem := login_problem(login):
-        errors["login"] = problem
-    email, phone = _check_contacts(form.email, form.phone, errors, session=session)
-    if phone is None and "phone" not in errors:
-        errors["phone"] = PHONE_FORMAT
-    problem = password_problem(form.password, form.confirmation, forbidden=(login, email or form.email))
-    if problem:
-        errors["password"] = problem
+        refusals.append(problem)
+    email, phone = _check_contacts(form.email, form.phone, refusals, session=session)
+    if phone is None and FormRefusal.PHONE_FORMAT not in refusals:
+        refusals.append(FormRefusal.PHONE_FORMAT)
+    if problem := password_problem(form.password, form.confirmation, forbidden=(login, email or form.email)):
+        refusals.append(problem)
     if not form.consent:
-        errors["consent"] = CONSENT_MISSING
+        refusals.append(FormRefusal.CONSENT_MISSING)
     proof = PhoneProof(phone, form.code, form.requester) if phone else None
-    code_id = _check_phone_proof(proof, errors, session=session) if proof else None
-    if errors:
-        return RegistrationResult(errors=errors)
+    code_id = _check_phone_proof(proof, refusals, session=session) if proof else None
+    if refusals:
+        return RegistrationResult(refusals=tuple(refusals))
 
     user = LkUser(login=login, login_key=login.casefold(), password_hash=hash_password(form.password), email=email,
                   phone=phone, phone_confirmed=True)
     try:
         created = _create_lk(user, None, proof, code_id, session=session)
     except _ProofSpent:
-        return RegistrationResult(errors={"sms_code": CODE_REFUSALS[Check.NONE]})
+        return RegistrationResult(refusals=(Check.NONE,))
     if not created:
-        return RegistrationResult(errors={"login": LOGIN_TAKEN})
+        return RegistrationResult(refusals=(LoginRefusal.TAKEN,))
     queue_confirmation(user, session=session)
     return RegistrationResult(email=email)
 
@@ -282,7 +287,7 @@ def confirmation_link_state(token: str, *, session: Session) -> LinkState:
 
 
 def confirm_registration(token: str, *, session: Session) -> LinkState:
-    """Use the link: the LK's e-mail becomes confirmed (only when the customer presses «Подтвердить»)."""
+    """Use the link: the LK's e-mail becomes confirmed (only when the customer presses the confirm button)."""
     verdict = use_link_token(token, CONFIRM_REGISTRATION, session=session)
     if verdict.state is LinkState.VALID:
         user = session.get(LkUser, verdict.token.user_id)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from lk_app.clock import now
 from lk_app.messaging.outbox import queue_sms
+from lk_app.messaging.templates import render_sms
 from lk_app.models import LkUser, SmsCode
 from lk_app.services import limits
 from lk_app.services.tokens import secret_hash
@@ -24,7 +25,6 @@ MAX_TRIES = 5
 PROOF_TTL = timedelta(minutes=30)
 # Tries carry over to a newer code asked for within this time, so fresh codes do not buy fresh guesses.
 TRIES_MEMORY = timedelta(hours=1)
-SMS_TEXT = "{code} — код подтверждения Личного кабинета. Никому его не сообщайте."
 
 
 class Issue(enum.Enum):
@@ -119,7 +119,7 @@ def issue_sms_code(
             requester_hash=requester_hash,
         )
     )
-    queue_sms(session=session, to=phone, text=SMS_TEXT.format(code=code))
+    queue_sms(session=session, to=phone, text=render_sms("sms_code", code=code))
     return CodeIssue(Issue.SENT, int(RESEND_AFTER.total_seconds()))
 
 

@@ -1,81 +1,50 @@
 """The LK's billing accounts in /settings with each one's bill by e-mail, and the «Добавить лицевой счёт» dialog."""
 
-import asyncio
-import dataclasses
-import math
-
 import reflex as rx
 
-from lk_app import db
-from lk_app.services.accounts import AddOutcome, Refusal, Removal, add_account, linked_accounts, remove_account
-from lk_app.services.ebills import SaveOutcome, save_subscription, subscriptions_of
-from lk_app.services.registration import ACCOUNT_NUMBER_FORMAT
-from lk_app.settings import get_settings
+from lk_app.services.accounts import (
+    AddOutcome,
+    LinkedAccount,
+    Refusal,
+    Removal,
+    add_account,
+    linked_accounts,
+    remove_account,
+)
+from lk_app.services.ebill_subscriptions import SaveOutcome, SubscriptionView, save_subscription, subscriptions_of
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.session import SessionState
+from lk_app.state.threads import in_transaction
+from lk_app.texts.cabinet import ACCOUNT_ADDED, EBILL_OUTCOMES, REMOVALS, add_refusal
 
 NUMBER_FIELD = "add_account_number"
 AMOUNT_FIELD = "add_account_amount"
-# Which field each refusal belongs to ("" for the dialog as a whole) and what it says.
-REFUSALS = {
-    Refusal.NUMBER_FORMAT: (NUMBER_FIELD, ACCOUNT_NUMBER_FORMAT),
-    Refusal.ALREADY_HERE: (NUMBER_FIELD, "Этот лицевой счёт уже есть в вашем Личном кабинете."),
-    Refusal.AMOUNT_MISSING: (AMOUNT_FIELD, "Укажите сумму последнего платежа, например 1234,00."),
-    Refusal.AMOUNT_WITHOUT_KOPECKS: (AMOUNT_FIELD, "Укажите сумму с копейками, например 1234,00."),
-    Refusal.AMOUNT_FORMAT: (AMOUNT_FIELD, "Укажите сумму цифрами, с копейками через запятую или точку: 1234,00."),
-    Refusal.AMOUNT_ZERO: (AMOUNT_FIELD, "Сумма платежа должна быть больше нуля."),
-    Refusal.MISMATCH: (AMOUNT_FIELD, "Платёж на эту сумму за последние 3 месяца не найден. Проверьте номер счёта и сумму."),
-    Refusal.CAP_REACHED: ("", "К одному e-mail можно привязать не более {cap} лицевых счетов. Удалите ненужный счёт, чтобы добавить новый."),
-    Refusal.LIMITED: ("", "Слишком много неверных попыток. Попробуйте снова через {wait} или позвоните в контакт-центр."),
+# The field each refusal stands by; the rest (the cap, the failure limits) belong to the dialog as a whole.
+REFUSAL_FIELDS = {
+    Refusal.NUMBER_FORMAT: NUMBER_FIELD,
+    Refusal.ALREADY_HERE: NUMBER_FIELD,
+    Refusal.AMOUNT_MISSING: AMOUNT_FIELD,
+    Refusal.AMOUNT_WITHOUT_KOPECKS: AMOUNT_FIELD,
+    Refusal.AMOUNT_FORMAT: AMOUNT_FIELD,
+    Refusal.AMOUNT_ZERO: AMOUNT_FIELD,
+    Refusal.MISMATCH: AMOUNT_FIELD,
 }
-# Whether each outcome of «Сохранить» under an account is a notice (True) or a refusal by the address field, and its words.
-EBILL_OUTCOMES = {
-    SaveOutcome.SUBSCRIBED: (True, "Счета по лицевому счёту {number} будут приходить на {email}."),
-    SaveOutcome.LINK_SENT: (True, "На {email} отправлена ссылка. Счета начнут приходить после того, как вы подтвердите "
-                                  "адрес."),
-    SaveOutcome.UNSUBSCRIBED: (True, "Счета по лицевому счёту {number} больше не будут приходить на e-mail."),
-    SaveOutcome.EMAIL_MISSING: (False, "Укажите e-mail, на который присылать счета."),
-    SaveOutcome.EMAIL_FORMAT: (False, "Укажите e-mail в виде name@example.ru."),
-    SaveOutcome.LIMITED: (False, "Слишком много писем с подтверждением за час. Попробуйте позже."),
-    SaveOutcome.NOT_LINKED: (False, "Этого лицевого счёта нет в вашем Личном кабинете."),
-}
-REMOVALS = {
-    Removal.REMOVED: "Лицевой счёт {number} удалён из Личного кабинета.",
-    Removal.PRIMARY: "Лицевой счёт, с которым зарегистрирован Личный кабинет, удалить нельзя.",
-    Removal.NOT_LINKED: "Этого лицевого счёта нет в вашем Личном кабинете.",
-}
-
-
-def wait_phrase(seconds: int) -> str:
-    """«3 ч 15 мин», «40 мин»: a wait rounded up to whole minutes."""
-    hours, minutes = divmod(max(1, math.ceil(seconds / 60)), 60)
-    return " ".join(part for part in (f"{hours} ч" if hours else "", f"{minutes} мин" if minutes else "") if part)
+# What «Сохранить» under an account shows as a notice; its other outcomes are refusals by the address field.
+EBILL_NOTICES = {SaveOutcome.SUBSCRIBED, SaveOutcome.LINK_SENT, SaveOutcome.UNSUBSCRIBED}
 
 
 def refusal_messages(outcome: AddOutcome) -> dict[str, str]:
     """Each refusal's message under its field (the key "" for the dialog as a whole)."""
-    values = {"cap": get_settings().max_accounts_per_email, "wait": wait_phrase(outcome.retry_after_seconds)}
-    return {REFUSALS[refusal][0]: REFUSALS[refusal][1].format(**values) for refusal in outcome.refusals}
-
-
-@dataclasses.dataclass
-class LinkedAccountRow:
-    """An account in the settings list, with its bill by e-mail and what its last «Сохранить» came to."""
-
-    number: str = ""
-    address: str = ""
-    primary: bool = False
-    ebill_on: bool = False
-    ebill_email: str = ""
-    ebill_confirmed: bool = False
-    ebill_notice: str = ""
-    ebill_error: str = ""
+    return {REFUSAL_FIELDS.get(refusal, ""): add_refusal(refusal, outcome) for refusal in outcome.refusals}
 
 
 class AccountsState(rx.State):
     """The LK's accounts, the add dialog with what was typed and its refusals, and the removal waiting for «Удалить»."""
 
-    accounts: list[LinkedAccountRow] = []
+    accounts: list[LinkedAccount] = []
+    ebills: dict[str, SubscriptionView] = {}  # each account's bill by e-mail, by number
+    ebill_notices: dict[str, str] = {}  # what the last «Сохранить» came to, under its account
+    ebill_errors: dict[str, str] = {}
     loaded: bool = False
     dialog_open: bool = False
     number: str = ""
@@ -141,7 +110,8 @@ class AccountsState(rx.State):
         self.amount = str(form_data.get(AMOUNT_FIELD, "")).strip()[:40]
         self.busy = True
         yield
-        outcome = await asyncio.to_thread(db.run, add_account, user.user_id, self.number, self.amount)
+        number, amount = self.number, self.amount
+        outcome = await in_transaction(lambda session: add_account(user.user_id, number, amount, session=session))
         self.busy = False
         if not outcome.added:
             self.errors = refusal_messages(outcome)
@@ -150,7 +120,7 @@ class AccountsState(rx.State):
         self.errors = {}
         self.number = self.amount = ""
         self.dialog_open = False
-        self.notice = f"Лицевой счёт {outcome.number} добавлен."
+        self.notice = ACCOUNT_ADDED.format(number=outcome.number)
         self.list_error = ""
         await self._refresh(user.user_id)
         # The cabinet behind the dialog, or the one the customer opens next, shows the new account at once.
@@ -176,7 +146,7 @@ class AccountsState(rx.State):
         if user is None:
             return await (await self.get_state(SessionState))._turn_away()
         number, self.removing = self.removing, ""
-        removal = await asyncio.to_thread(db.run, remove_account, user.user_id, number)
+        removal = await in_transaction(lambda session: remove_account(user.user_id, number, session=session))
         message = REMOVALS[removal].format(number=number)
         self.notice, self.list_error = (message, "") if removal is Removal.REMOVED else ("", message)
         await self._refresh(user.user_id)
@@ -192,26 +162,23 @@ class AccountsState(rx.State):
         number = str(form_data.get("account", ""))[:20]
         wanted = bool(form_data.get("ebill_on"))
         email = str(form_data.get("ebill_email", "")).strip()[:254]
-        outcome, address = await asyncio.to_thread(db.run, save_subscription, user.user_id, number, wanted, email)
+        outcome, address = await in_transaction(
+            lambda session: save_subscription(user.user_id, number, wanted, email, session=session)
+        )
         await self._refresh(user.user_id)
-        is_notice, words = EBILL_OUTCOMES[outcome]
-        message = words.format(number=number, email=address)
-        notice, error = (message, "") if is_notice else ("", message)
-        self.accounts = [
-            dataclasses.replace(row, ebill_notice=notice, ebill_error=error) if row.number == number else row
-            for row in self.accounts
-        ]
+        message = EBILL_OUTCOMES[outcome].format(number=number, email=address)
+        if outcome in EBILL_NOTICES:
+            self.ebill_notices = {number: message}
+        else:
+            self.ebill_errors = {number: message}
         if outcome is SaveOutcome.NOT_LINKED:
             self.list_error = message
         return None
 
     async def _refresh(self, user_id: int) -> None:
-        rows, ebills = await asyncio.to_thread(db.run, _accounts_with_ebills, user_id)
-        self.accounts = [
-            LinkedAccountRow(row.number, row.address, row.primary, ebills[row.number].active, ebills[row.number].email,
-                             ebills[row.number].confirmed)
-            for row in rows
-        ]
+        """The accounts and their bills by e-mail read again; what an earlier «Сохранить» came to is cleared."""
+        self.accounts, self.ebills = await in_transaction(lambda session: _accounts_with_ebills(user_id, session=session))
+        self.ebill_notices, self.ebill_errors = {}, {}
 
 
 def _accounts_with_ebills(user_id: int, *, session):

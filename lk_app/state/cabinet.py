@@ -1,54 +1,28 @@
 """The customer's home: the linked accounts, the chosen account's card and its bills."""
 
-import asyncio
 import dataclasses
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.models import OPERATOR
 from lk_app.services.accounts import choose_account
-from lk_app.services.cabinet import AccountPage, account_page, cabinet_view
-from lk_app.services.history import AccountHistory
+from lk_app.services.bills import BillLine
+from lk_app.services.cabinet import AccountPage, PaymentLine, account_page, cabinet_view
+from lk_app.services.history import AccountHistory, BreakdownLine
 from lk_app.state.readings import ReadingsState
 from lk_app.state.session import SessionState, backend_url
-
-
-@dataclasses.dataclass
-class PaymentRow:
-    """A payment as the page shows it."""
-
-    paid_on: str = ""
-    amount: str = ""
+from lk_app.state.threads import in_transaction
+from lk_app.texts.cabinet import STANDINGS, month_name, month_name_lower, short_month
 
 
 @dataclasses.dataclass
 class MonthRow:
-    """A month of the history table and chart."""
+    """A month of the history table, named in words."""
 
     month: str = ""
     kwh: str = ""
     charged: str = ""
     paid: str = ""
-
-
-@dataclasses.dataclass
-class BreakdownRow:
-    """A tariff zone of «Почему такая сумма»."""
-
-    zone: str = ""
-    kwh: str = ""
-    tariff: str = ""
-    amount: str = ""
-
-
-@dataclasses.dataclass
-class BillRow:
-    """A month's bill and where its PDF is downloaded (a backend route, authorised by the session cookie)."""
-
-    title: str = ""
-    charged: str = ""
-    href: str = ""
 
 
 class CabinetState(rx.State):
@@ -61,16 +35,17 @@ class CabinetState(rx.State):
     address: str = ""
     balance: str = ""
     balance_note: str = ""
-    payments: list[PaymentRow] = []
+    payments: list[PaymentLine] = []
     to_pay: str = ""
     payment_url: str = ""
     payment_qr_url: str = ""  # a backend route draws the code: in the state it would be most of every session's bytes
+    bills_url: str = ""  # where the account's bill PDFs are downloaded: a backend route, authorised by the session cookie
     months: list[MonthRow] = []
     chart: list[dict[str, str | float]] = []  # the months again, in the plain form recharts takes
     breakdown_month: str = ""
-    breakdown: list[BreakdownRow] = []
+    breakdown: list[BreakdownLine] = []
     breakdown_total: str = ""
-    bills: list[BillRow] = []
+    bills: list[BillLine] = []
     loaded: bool = False
 
     @rx.event
@@ -96,13 +71,13 @@ class CabinetState(rx.State):
         if user is None:
             return await session_state._turn_away()
         number = str(number)[:20]
-        if await asyncio.to_thread(db.run, choose_account, user.user_id, number):
-            await self._show(number, await asyncio.to_thread(db.run, account_page, user.user_id, number))
+        if await in_transaction(lambda session: choose_account(user.user_id, number, session=session)):
+            await self._show(number, await in_transaction(lambda session: account_page(user.user_id, number, session=session)))
         return None
 
     async def _refresh(self, user_id: int) -> None:
         """Read the LK's accounts and its remembered choice again (after a load, an addition or a removal)."""
-        view = await asyncio.to_thread(db.run, cabinet_view, user_id)
+        view = await in_transaction(lambda session: cabinet_view(user_id, session=session))
         self.account_numbers = view.accounts.numbers
         await self._show(view.accounts.chosen, view.page)
 
@@ -112,13 +87,13 @@ class CabinetState(rx.State):
         (await self.get_state(ReadingsState))._show_form(number, page.readings)
         card = page.card
         if card is None:
-            self.number = self.holder = self.address = self.balance = self.balance_note = ""
+            self.number = self.holder = self.address = self.balance = self.balance_note = self.bills_url = ""
             self.payments, self.bills = [], []
             return
         self.number, self.holder, self.address = card.number, card.holder, card.address
-        self.balance, self.balance_note = card.balance, card.balance_note
-        self.payments = [PaymentRow(p.paid_on, p.amount) for p in card.payments]
-        self.bills = [BillRow(b.title, b.charged, backend_url(f"/bills/{b.period}/{number}.pdf")) for b in page.bills]
+        self.balance, self.balance_note = card.balance, STANDINGS[card.standing]
+        self.payments, self.bills = card.payments, page.bills
+        self.bills_url = backend_url("/bills/")
 
     def _show_history(self, number: str, history: AccountHistory | None) -> None:
         """The amount to pay, the months and the breakdown of the account (cleared for none)."""
@@ -128,9 +103,8 @@ class CabinetState(rx.State):
             return
         self.to_pay, self.payment_url = history.to_pay, history.payment_url
         self.payment_qr_url = backend_url(f"/payment-qr/{number}.svg")
-        self.months = [
-            MonthRow(m.month, m.kwh, m.charged, m.paid) for m in history.months
-        ]
-        self.chart = [{"month": m.short_month, "charged": m.charged_rubles, "paid": m.paid_rubles} for m in history.months]
-        self.breakdown_month, self.breakdown_total = history.breakdown_month, history.breakdown_total
-        self.breakdown = [BreakdownRow(b.zone, b.kwh, b.tariff, b.amount) for b in history.breakdown]
+        self.months = [MonthRow(month_name(m.period), m.kwh, m.charged, m.paid) for m in history.months]
+        self.chart = [{"month": short_month(m.period), "charged": m.charged_rubles, "paid": m.paid_rubles}
+                      for m in history.months]
+        self.breakdown_month = month_name_lower(history.breakdown_period) if history.breakdown_period else ""
+        self.breakdown_total, self.breakdown = history.breakdown_total, history.breakdown

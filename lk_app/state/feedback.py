@@ -1,14 +1,13 @@
 """«Обратная связь» on the login page and at /feedback: no login needed, limited per IP and per contact."""
 
-import asyncio
-
 import reflex as rx
 
-from lk_app import db
-from lk_app.services.feedback import FeedbackForm, submit_feedback
+from lk_app.services.feedback import FeedbackForm, FeedbackRefusal, FeedbackResult, submit_feedback
 from lk_app.settings import get_settings
-from lk_app.state.accounts import wait_phrase
 from lk_app.state.session import SessionState
+from lk_app.state.threads import in_transaction
+from lk_app.texts.common import wait_phrase
+from lk_app.texts.feedback import TOO_MANY_TICKETS, feedback_refusal
 
 # The form's field ids, in the order a refusal moves the focus.
 FIELD_IDS = {
@@ -18,6 +17,21 @@ FIELD_IDS = {
     "message": "feedback_message",
     "consent": "consent",
 }
+# The field each refusal is shown by.
+REFUSAL_FIELDS = {
+    FeedbackRefusal.NAME_MISSING: "name",
+    FeedbackRefusal.NAME_TOO_LONG: "name",
+    FeedbackRefusal.CONTACT_FORMAT: "contact",
+    FeedbackRefusal.ACCOUNT_NUMBER_FORMAT: "account_number",
+    FeedbackRefusal.MESSAGE_MISSING: "message",
+    FeedbackRefusal.MESSAGE_TOO_LONG: "message",
+    FeedbackRefusal.CONSENT_MISSING: "consent",
+}
+
+
+def refusal_messages(result: FeedbackResult) -> dict[str, str]:
+    """Each refusal's words under its field, in the form's order."""
+    return {REFUSAL_FIELDS[refusal]: feedback_refusal(refusal, result) for refusal in result.refusals}
 
 
 class FeedbackState(rx.State):
@@ -80,15 +94,14 @@ class FeedbackState(rx.State):
         self.busy, self.form_error = True, ""
         yield
         ip = (await self.get_state(SessionState))._client_ip()
-        result = await asyncio.to_thread(db.run, submit_feedback, form, ip=ip)
+        result = await in_transaction(lambda session: submit_feedback(form, ip=ip, session=session))
         self.busy = False
-        self.errors = result.errors
-        if result.errors:
-            yield rx.set_focus(next(FIELD_IDS[name] for name in FIELD_IDS if name in result.errors))
+        self.errors = refusal_messages(result)
+        if self.errors:
+            yield rx.set_focus(next(FIELD_IDS[name] for name in FIELD_IDS if name in self.errors))
             return
         if result.retry_after_seconds:
-            settings = get_settings()
-            self.form_error = (f"Слишком много обращений. Попробуйте снова через {wait_phrase(result.retry_after_seconds)} "
-                               f"или позвоните в контакт-центр: {settings.contact_phone}.")
+            self.form_error = TOO_MANY_TICKETS.format(wait=wait_phrase(result.retry_after_seconds),
+                                                      phone=get_settings().contact_phone)
             return
         self.number = result.number

@@ -1,27 +1,17 @@
 """First login: prove the account by number + surname, then register the LK with e-mail confirmation."""
 
-import asyncio
-
 import reflex as rx
 
-from lk_app import db
 from lk_app.normal_forms import normalize_account_number
-from lk_app.services.registration import (
-    ACCOUNT_NUMBER_FORMAT,
-    PhoneProof,
-    Proof,
-    RegistrationForm,
-    prove_account,
-    register_by_account,
-)
+from lk_app.services.registration import PhoneProof, Proof, RegistrationForm, prove_account, register_by_account
 from lk_app.state.phone_code import PhoneCodeMixin
+from lk_app.state.register import registration_errors
 from lk_app.state.session import SessionState, enter_with
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import PHONE_NOT_CONFIRMED, PROOFS, SURNAME_MISSING
+from lk_app.texts.common import ACCOUNT_NUMBER_FORMAT
 
 REGISTRATION_FIELDS = ("surname", "password", "email", "phone", "consent", "sms_code")
-MISMATCH = "Лицевой счёт с такой фамилией не найден. Проверьте номер и фамилию."
-LIMITED = "Слишком много неудачных попыток. Попробуйте завтра или позвоните в контакт-центр."
-ALREADY = "Для этого лицевого счёта Личный кабинет уже зарегистрирован. Войдите или воспользуйтесь «Забыли пароль?»."
-PHONE_NOT_CONFIRMED = "Сначала подтвердите телефон: получите код по СМС, введите его и нажмите «ОК»."
 
 
 class FirstLoginState(PhoneCodeMixin, rx.State):
@@ -79,24 +69,20 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         self.form_error = ""
         self.already_registered = False
         self.number_error = "" if normalize_account_number(self.account_number) else ACCOUNT_NUMBER_FORMAT
-        self.surname_error = "" if self.surname else "Укажите фамилию владельца лицевого счёта."
+        self.surname_error = "" if self.surname else SURNAME_MISSING
         if self.number_error or self.surname_error:
             return rx.set_focus("account_number" if self.number_error else "surname")
-        session_state = await self.get_state(SessionState)
-        result = await asyncio.to_thread(
-            db.run, prove_account, self.account_number, self.surname, ip=session_state._client_ip()
-        )
+        ip = (await self.get_state(SessionState))._client_ip()
+        number, surname = self.account_number, self.surname
+        result = await in_transaction(lambda session: prove_account(number, surname, ip=ip, session=session))
         if result.proof is Proof.PROVED:
             self._account_id = result.account_id
             self.account_number = result.account_number
             self.step = "register"
             self.errors = {}
             return rx.set_focus("password")
-        if result.proof is Proof.REGISTERED:
-            self.already_registered = True
-            self.form_error = ALREADY
-        else:
-            self.form_error = LIMITED if result.proof is Proof.LIMITED else MISMATCH
+        self.already_registered = result.proof is Proof.REGISTERED
+        self.form_error = PROOFS[result.proof]
         return None
 
     @rx.event
@@ -128,17 +114,20 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         proof = PhoneProof(self._verified_phone, self._sms_code, self._code_requester()) if by_sms else None
         self.busy = True
         yield
-        result = await asyncio.to_thread(db.run, register_by_account, self._account_id, form, phone_proof=proof)
+        account_id = self._account_id
+        result = await in_transaction(
+            lambda session: register_by_account(account_id, form, phone_proof=proof, session=session)
+        )
         self.busy = False
         if result.already_registered:
             self.already_registered = True
-            self.form_error = ALREADY
+            self.form_error = PROOFS[Proof.REGISTERED]
             return
-        self.errors = result.errors
-        if result.errors:
-            if "sms_code" in result.errors:
+        self.errors = registration_errors(result)
+        if self.errors:
+            if "sms_code" in self.errors:
                 self.phone_verified = False
-            first = next(name for name in REGISTRATION_FIELDS if name in result.errors)
+            first = next(name for name in REGISTRATION_FIELDS if name in self.errors)
             yield rx.set_value("password", "")
             yield rx.set_value("password_confirmation", "")
             yield rx.set_focus(first)

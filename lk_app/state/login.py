@@ -1,24 +1,23 @@
 """The login form: credentials checked in a thread, a grant traded for the session cookie."""
 
-import asyncio
 import logging
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.old_portal import give_first_email, replace_legacy_hash
 from lk_app.services.registration import resend_confirmation
 from lk_app.state.session import SessionState, enter_with
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import (
+    CREDENTIALS_MISSING,
+    LINK_RESENT,
+    LINKS_LIMITED,
+    LOGIN_STATUSES,
+    first_email_refusal,
+)
 
 logger = logging.getLogger(__name__)
-
-MESSAGES = {
-    LoginStatus.INVALID: "Неверный логин или пароль.",
-    LoginStatus.UNCONFIRMED: "Регистрация ещё не подтверждена. Перейдите по ссылке из письма или получите новую ссылку.",
-    LoginStatus.LOCKED: "Слишком много неудачных попыток: вход заблокирован на час. Восстановите пароль по ссылке «Забыли пароль?».",
-    LoginStatus.IP_LIMITED: "Слишком много неудачных попыток с вашего адреса. Попробуйте через час.",
-}
 
 
 class LoginState(rx.State):
@@ -47,13 +46,13 @@ class LoginState(rx.State):
         password = str(form_data.get("password", ""))[:200]
         self.notice = ""
         if not identifier or not password:
-            self.error = "Введите логин или номер лицевого счёта и пароль."
+            self.error = CREDENTIALS_MISSING
             yield rx.set_focus("identifier" if not identifier else "password")
             return
         self.busy = True
         yield
-        session_state = await self.get_state(SessionState)
-        outcome = await asyncio.to_thread(db.run, log_in, identifier, password, ip=session_state._client_ip())
+        ip = (await self.get_state(SessionState))._client_ip()
+        outcome = await in_transaction(lambda session: log_in(identifier, password, ip=ip, session=session))
         self.busy = False
         self.unconfirmed = outcome.status is LoginStatus.UNCONFIRMED
         self._unconfirmed_user_id = outcome.user_id if self.unconfirmed else None
@@ -68,16 +67,13 @@ class LoginState(rx.State):
             self.error = ""
             yield enter_with(outcome.grant)
             return
-        if outcome.status is LoginStatus.WAIT:
-            self.error = f"Слишком много неудачных попыток. Повторите через {outcome.retry_after_seconds} с."
-        else:
-            self.error = MESSAGES[outcome.status]
+        self.error = LOGIN_STATUSES[outcome.status].format(seconds=outcome.retry_after_seconds)
         yield rx.set_value("password", "")
 
     async def _replace_legacy_hash(self, user_id: int, legacy_hash: str, password: str) -> None:
         """The old portal's hash gives way to bcrypt in a transaction of its own: a failure here never fails the login."""
         try:
-            await asyncio.to_thread(db.run, replace_legacy_hash, user_id, legacy_hash, password)
+            await in_transaction(lambda session: replace_legacy_hash(user_id, legacy_hash, password, session=session))
         except Exception:  # noqa: BLE001 - the customer is in; the next login tries again
             logger.exception("could not replace the old password hash of LK %s", user_id)
 
@@ -87,11 +83,10 @@ class LoginState(rx.State):
         if self._email_for_user_id is None:
             self.asking_email = False
             return
-        refusal, grant = await asyncio.to_thread(
-            db.run, give_first_email, self._email_for_user_id, str(form_data.get("first_email", "")).strip()[:254]
-        )
+        user_id, typed = self._email_for_user_id, str(form_data.get("first_email", "")).strip()[:254]
+        refusal, grant = await in_transaction(lambda session: give_first_email(user_id, typed, session=session))
         if refusal:
-            self.email_error = refusal
+            self.email_error = first_email_refusal(refusal)
             yield rx.set_focus("first_email")
             return
         self.asking_email, self._email_for_user_id = False, None
@@ -102,12 +97,10 @@ class LoginState(rx.State):
         """A new confirmation link for the LK whose password was just proved."""
         if self._unconfirmed_user_id is None:
             return
-        session_state = await self.get_state(SessionState)
-        address = await asyncio.to_thread(
-            db.run, resend_confirmation, self._unconfirmed_user_id, ip=session_state._client_ip()
-        )
+        user_id, ip = self._unconfirmed_user_id, (await self.get_state(SessionState))._client_ip()
+        address = await in_transaction(lambda session: resend_confirmation(user_id, ip=ip, session=session))
         if address:
             self.error = ""
-            self.notice = f"Новая ссылка отправлена на {address}. Если письма нет, проверьте папку «Спам»."
+            self.notice = LINK_RESENT.format(email=address)
         else:
-            self.error = "Ссылок запрошено слишком много. Попробуйте позже."
+            self.error = LINKS_LIMITED

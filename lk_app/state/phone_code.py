@@ -4,16 +4,12 @@ import asyncio
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.normal_forms import normalize_phone
-from lk_app.services.registration import CODE_REFUSALS, PHONE_FORMAT
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, Issue, check_sms_code, issue_sms_code
 from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
-
-CODE_SENT = "Код отправлен на {phone}. Он действует 10 минут."
-WAIT = "Новый код можно запросить через {seconds} с."
-LIMITED = "Слишком много СМС на этот номер или с вашего адреса. Повторите через {minutes} мин."
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import CODE_REFUSALS, CODE_SENT, CODE_WAIT, CODES_LIMITED, PHONE_FORMAT, TRIES_LEFT
 
 
 class PhoneCodeMixin(rx.State, mixin=True):
@@ -68,16 +64,17 @@ class PhoneCodeMixin(rx.State, mixin=True):
         if phone is None:
             self.sms_phone_error = PHONE_FORMAT
             return rx.set_focus("sms_phone")
-        session_state = await self.get_state(SessionState)
-        issued = await asyncio.to_thread(db.run, issue_sms_code, phone, CONFIRM_PHONE, ip=session_state._client_ip(),
-                                         requester=self._code_requester())
+        ip, requester = (await self.get_state(SessionState))._client_ip(), self._code_requester()
+        issued = await in_transaction(
+            lambda session: issue_sms_code(phone, CONFIRM_PHONE, ip=ip, requester=requester, session=session)
+        )
         if issued.outcome is Issue.SENT:
             self.sms_notice = CODE_SENT.format(phone=phone)
             self._sms_code = self.sms_code_error = ""
         elif issued.outcome is Issue.WAIT:
-            self.sms_phone_error = WAIT.format(seconds=issued.retry_after_seconds)
+            self.sms_phone_error = CODE_WAIT.format(seconds=issued.retry_after_seconds)
         else:
-            self.sms_phone_error = LIMITED.format(minutes=-(-issued.retry_after_seconds // 60))
+            self.sms_phone_error = CODES_LIMITED.format(minutes=-(-issued.retry_after_seconds // 60))
         if issued.outcome is Issue.LIMITED:
             return None
         self.resend_in = issued.retry_after_seconds
@@ -109,12 +106,14 @@ class PhoneCodeMixin(rx.State, mixin=True):
         if phone is None:
             self.sms_phone_error = PHONE_FORMAT
             return None
-        verdict = await asyncio.to_thread(db.run, check_sms_code, phone, CONFIRM_PHONE, self._sms_code,
-                                          requester=self._code_requester())
+        code, requester = self._sms_code, self._code_requester()
+        verdict = await in_transaction(
+            lambda session: check_sms_code(phone, CONFIRM_PHONE, code, requester=requester, session=session)
+        )
         if verdict.outcome is not Check.OK:
             self.sms_code_error = CODE_REFUSALS[verdict.outcome]
             if verdict.outcome is Check.WRONG:
-                self.sms_code_error += f" Осталось попыток: {verdict.tries_left}."
+                self.sms_code_error += TRIES_LEFT.format(tries=verdict.tries_left)
             self._sms_code = ""
             return rx.set_value("sms_code", "")
         self._verified_phone = phone

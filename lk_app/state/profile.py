@@ -1,13 +1,13 @@
 """The customer's own settings: contacts, password and sessions; every change re-checks the session."""
 
-import asyncio
-import dataclasses
-
 import reflex as rx
 
-from lk_app import db
 from lk_app.normal_forms import normalize_phone
+from lk_app.services.email_address import EmailRefusal
+from lk_app.services.passwords import PasswordProblem
 from lk_app.services.profile import (
+    CurrentPassword,
+    SessionView,
     active_sessions,
     change_password,
     change_phone,
@@ -15,20 +15,38 @@ from lk_app.services.profile import (
     profile_of,
     request_email_change,
 )
-from lk_app.services.registration import PHONE_FORMAT, PhoneProof
+from lk_app.services.registration import PhoneProof
 from lk_app.services.sessions import SessionUser
+from lk_app.services.sms_codes import Check
 from lk_app.state.phone_code import PhoneCodeMixin
 from lk_app.state.session import SessionState, post_to_logout
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import (
+    CODE_REFUSALS,
+    CURRENT_PASSWORD,
+    EMAIL_LINK_SENT,
+    PASSWORD_CHANGED,
+    PHONE_CHANGED,
+    PHONE_FORMAT,
+    password_refusal,
+)
+from lk_app.texts.common import email_refusal
+
+# Each form's field of the current password; the other refusals stand by the field they judge.
+PASSWORD_FIELDS = {"password": "current_password", "email": "email_password", "phone": "phone_password"}
 
 
-@dataclasses.dataclass
-class SessionRow:
-    """A live session as the list shows it."""
-
-    device: str = ""
-    ip: str = ""
-    last_seen: str = ""
-    current: bool = False
+def field_errors(form: str, outcome: object) -> dict[str, str]:
+    """The refusal of a change under its field in the form `form` (password | email | phone); nothing when done."""
+    if isinstance(outcome, CurrentPassword):
+        return {PASSWORD_FIELDS[form]: CURRENT_PASSWORD[outcome]}
+    if isinstance(outcome, PasswordProblem):
+        return {"new_password": password_refusal(outcome)}
+    if isinstance(outcome, EmailRefusal):
+        return {"new_email": email_refusal(outcome)}
+    if isinstance(outcome, Check):
+        return {"sms_code": CODE_REFUSALS[outcome]}
+    return {}
 
 
 class ProfileState(PhoneCodeMixin, rx.State):
@@ -39,7 +57,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
     email_confirmed: bool = False
     phone: str = ""
     phone_confirmed: bool = False
-    sessions: list[SessionRow] = []
+    sessions: list[SessionView] = []
     errors: dict[str, str] = {}
     notice: str = ""
     notice_about: str = ""  # which form the notice belongs to: password | email | phone
@@ -55,11 +73,10 @@ class ProfileState(PhoneCodeMixin, rx.State):
     async def _refresh(self, user: SessionUser) -> None:
         """Read the LK's contacts and live sessions afresh."""
         current = (await self.get_state(SessionState))._session_id()
-        view = await asyncio.to_thread(db.run, profile_of, user.user_id)
-        rows = await asyncio.to_thread(db.run, active_sessions, user.user_id, current)
+        view = await in_transaction(lambda session: profile_of(user.user_id, session=session))
         self.login, self.email, self.email_confirmed = view.login, view.email, view.email_confirmed
         self.phone, self.phone_confirmed = view.phone, view.phone_confirmed
-        self.sessions = [SessionRow(r.device, r.ip, r.last_seen, r.current) for r in rows]
+        self.sessions = await in_transaction(lambda session: active_sessions(user.user_id, current, session=session))
 
     def _say(self, about: str, notice: str, errors: dict[str, str]) -> None:
         self.errors, self.notice_about = errors, about
@@ -88,16 +105,14 @@ class ProfileState(PhoneCodeMixin, rx.State):
             yield await (await self.get_state(SessionState))._turn_away()
             return
         keep = (await self.get_state(SessionState))._session_id()
-        errors = await asyncio.to_thread(
-            db.run,
-            change_password,
-            user.user_id,
-            str(form_data.get("current_password", ""))[:200],
-            str(form_data.get("new_password", ""))[:200],
-            str(form_data.get("new_password_confirmation", ""))[:200],
-            keep_session=keep,
+        current = str(form_data.get("current_password", ""))[:200]
+        new = str(form_data.get("new_password", ""))[:200]
+        confirmation = str(form_data.get("new_password_confirmation", ""))[:200]
+        refusal = await in_transaction(
+            lambda session: change_password(user.user_id, current, new, confirmation, keep_session=keep, session=session)
         )
-        self._say("password", "Пароль изменён. Все другие входы в Личный кабинет завершены.", errors)
+        errors = field_errors("password", refusal)
+        self._say("password", PASSWORD_CHANGED, errors)
         for name in ("current_password", "new_password", "new_password_confirmation"):
             yield rx.set_value(name, "")
         if errors:
@@ -111,14 +126,13 @@ class ProfileState(PhoneCodeMixin, rx.State):
         if user is None:
             yield await (await self.get_state(SessionState))._turn_away()
             return
-        errors, address = await asyncio.to_thread(
-            db.run,
-            request_email_change,
-            user.user_id,
-            str(form_data.get("new_email", "")).strip()[:254],
-            str(form_data.get("email_password", ""))[:200],
+        typed = str(form_data.get("new_email", "")).strip()[:254]
+        password = str(form_data.get("email_password", ""))[:200]
+        outcome = await in_transaction(
+            lambda session: request_email_change(user.user_id, typed, password, session=session)
         )
-        self._say("email", f"Ссылка для подтверждения отправлена на {address}. Адрес сменится, когда вы её откроете.", errors)
+        errors = field_errors("email", outcome)
+        self._say("email", "" if errors else EMAIL_LINK_SENT.format(email=outcome), errors)
         yield rx.set_value("email_password", "")
         if errors:
             yield rx.set_focus(next(iter(errors)))
@@ -139,9 +153,12 @@ class ProfileState(PhoneCodeMixin, rx.State):
             return
         proof = PhoneProof(phone, str(form_data.get("sms_code", "")).strip()[:12], self._code_requester())
         keep = (await self.get_state(SessionState))._session_id()
-        errors = await asyncio.to_thread(db.run, change_phone, user.user_id, proof,
-                                         str(form_data.get("phone_password", ""))[:200], keep_session=keep)
-        self._say("phone", f"Телефон изменён на {phone}. Все другие входы в Личный кабинет завершены.", errors)
+        password = str(form_data.get("phone_password", ""))[:200]
+        refusal = await in_transaction(
+            lambda session: change_phone(user.user_id, proof, password, keep_session=keep, session=session)
+        )
+        errors = field_errors("phone", refusal)
+        self._say("phone", PHONE_CHANGED.format(phone=phone), errors)
         yield rx.set_value("phone_password", "")
         if errors:
             yield rx.set_focus(next(iter(errors)))
@@ -157,6 +174,6 @@ class ProfileState(PhoneCodeMixin, rx.State):
         user = await self._user()
         if user is None:
             return await (await self.get_state(SessionState))._turn_away()
-        await asyncio.to_thread(db.run, log_out_everywhere, user.user_id)
+        await in_transaction(lambda session: log_out_everywhere(user.user_id, session=session))
         await (await self.get_state(SessionState))._forget_lk()
         return post_to_logout()

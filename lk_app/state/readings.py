@@ -1,20 +1,20 @@
 """The «Передать показания» section of the cabinet: the chosen account's meters and this month's submission."""
 
-import asyncio
 import dataclasses
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.services.readings import ReadingsForm, readings_form, submit_readings
 from lk_app.state.session import SessionState
+from lk_app.state.threads import in_transaction
+from lk_app.texts.cabinet import field_messages, reading_label, sent_note, submission_message, window_note
 
 MAX_READING_LENGTH = 20
 
 
 @dataclasses.dataclass
 class ReadingField:
-    """One input of the form as the page shows it."""
+    """One input of the form: its slot in words, with what was typed and its refusal."""
 
     key: str = ""
     label: str = ""
@@ -63,8 +63,9 @@ class ReadingsState(rx.State):
         if form is None:
             self.window_open, self.window_note, self.sent_note, self.fields = False, "", "", []
             return
-        self.window_open, self.window_note, self.sent_note = form.open, form.window_note, form.sent_note
-        self.fields = [ReadingField(slot.key, slot.label, slot.last, slot.current) for slot in form.slots]
+        self.window_open, self.window_note = form.open, window_note(form.window, form.today)
+        self.sent_note = sent_note(form)
+        self.fields = [ReadingField(slot.key, reading_label(slot), slot.last, slot.current) for slot in form.slots]
 
     @rx.event
     async def submit(self, form_data: dict):
@@ -76,15 +77,18 @@ class ReadingsState(rx.State):
             return None
         typed = {f.key: str(form_data.get(f.key, ""))[:MAX_READING_LENGTH] for f in self.fields}
         confirm_jump = bool(self.jump_question) and form_data.get("confirm_jump") in ("on", True, "true")
-        outcome = await asyncio.to_thread(
-            db.run, submit_readings, user.user_id, self._number, typed, confirm_jump=confirm_jump
+        number = self._number
+        outcome = await in_transaction(
+            lambda session: submit_readings(user.user_id, number, typed, confirm_jump=confirm_jump, session=session)
         )
+        message = submission_message(outcome)
         if outcome.accepted:
-            self._show_form(self._number, await asyncio.to_thread(db.run, readings_form, user.user_id, self._number))
-            self.message, self.accepted = outcome.message, True
+            self._show_form(number, await in_transaction(lambda session: readings_form(user.user_id, number, session=session)))
+            self.message, self.accepted = message, True
             return None
-        self.fields = [dataclasses.replace(f, value=typed[f.key], error=outcome.errors.get(f.key, "")) for f in self.fields]
+        errors = field_messages(outcome)
+        self.fields = [dataclasses.replace(f, value=typed[f.key], error=errors.get(f.key, "")) for f in self.fields]
         self.accepted = False
-        self.jump_question = outcome.message if outcome.jump else ""
-        self.message = "" if outcome.jump else outcome.message
+        self.jump_question = message if outcome.jump else ""
+        self.message = "" if outcome.jump else message
         return None

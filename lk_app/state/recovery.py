@@ -5,10 +5,10 @@ import time
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.services.email_links import LinkState
 from lk_app.services.recovery import (
     Channel,
+    CodeRefusal,
     ResetResult,
     request_recovery,
     reset_by_link,
@@ -17,15 +17,20 @@ from lk_app.services.recovery import (
 )
 from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import IDENTIFIER_MISSING, RECOVERY_SENT, RESET_CODE_REFUSALS, password_refusal
 
 # Every answer of `/forgot` takes at least this long, whatever was found, so its timing tells nothing.
 ANSWER_SECONDS = 0.4
-SENT = {
-    "email": "Если Личный кабинет с таким логином или номером счёта есть и в нём указан e-mail, "
-    "на этот адрес отправлена ссылка для смены пароля. Она действует 1 час. Если письма нет, проверьте папку «Спам».",
-    "sms": "Если Личный кабинет с таким логином или номером счёта есть и в нём подтверждён телефон, "
-    "на него отправлен код. Введите его и новый пароль.",
-}
+
+
+def reset_errors(result: ResetResult) -> dict[str, str]:
+    """The refusal's words under «Код из СМС» (code) or «Новый пароль» (password); nothing when done."""
+    if result.refusal is None:
+        return {}
+    if isinstance(result.refusal, CodeRefusal):
+        return {"code": RESET_CODE_REFUSALS[result.refusal]}
+    return {"password": password_refusal(result.refusal)}
 
 
 class ForgotState(rx.State):
@@ -54,24 +59,24 @@ class ForgotState(rx.State):
         """«Восстановить»: the same words after the same time whether or not the LK exists."""
         self.identifier = str(form_data.get("identifier", "")).strip()[:100]
         channel = str(form_data.get("channel", "email"))
-        self.channel = channel if channel in SENT else "email"
+        self.channel = channel if channel in RECOVERY_SENT else "email"
         if not self.identifier:
-            self.identifier_error = "Введите логин или номер лицевого счёта."
+            self.identifier_error = IDENTIFIER_MISSING
             yield rx.set_focus("identifier")
             return
         self.identifier_error = ""
         self.busy = True
         yield
         started = time.monotonic()
-        session_state = await self.get_state(SessionState)
-        self._requester = new_secret(128)
-        await asyncio.to_thread(
-            db.run, request_recovery, self.identifier, Channel(self.channel), ip=session_state._client_ip(),
-            requester=self._requester,
+        ip = (await self.get_state(SessionState))._client_ip()
+        identifier, channel, requester = self.identifier, Channel(self.channel), new_secret(128)
+        self._requester = requester
+        await in_transaction(
+            lambda session: request_recovery(identifier, channel, ip=ip, requester=requester, session=session)
         )
         await self._answer_after(started)
         self.busy = False
-        self.notice = SENT[self.channel]
+        self.notice = RECOVERY_SENT[self.channel]
         self.errors = {}
         self.step = "sent" if self.channel == "email" else "code"
 
@@ -83,27 +88,23 @@ class ForgotState(rx.State):
         self.busy = True
         yield
         started = time.monotonic()
-        session_state = await self.get_state(SessionState)
-        result = await asyncio.to_thread(
-            db.run,
-            reset_by_sms,
-            self.identifier,
-            str(form_data.get("code", ""))[:12],
-            str(form_data.get("password", ""))[:200],
-            str(form_data.get("password_confirmation", ""))[:200],
-            ip=session_state._client_ip(),
-            requester=self._requester,
-        )
+        ip, identifier, requester = (await self.get_state(SessionState))._client_ip(), self.identifier, self._requester
+        code = str(form_data.get("code", ""))[:12]
+        password = str(form_data.get("password", ""))[:200]
+        confirmation = str(form_data.get("password_confirmation", ""))[:200]
+        result = await in_transaction(lambda session: reset_by_sms(
+            identifier, code, password, confirmation, ip=ip, requester=requester, session=session
+        ))
         await self._answer_after(started)
         self.busy = False
-        self.errors = result.errors
+        self.errors = reset_errors(result)
         yield rx.set_value("code", "")
         yield rx.set_value("password", "")
         yield rx.set_value("password_confirmation", "")
         if result.done:
             self.step = "done"
         else:
-            yield rx.set_focus("code" if "code" in result.errors else "password")
+            yield rx.set_focus("code" if "code" in self.errors else "password")
 
 
 class ResetState(rx.State):
@@ -120,20 +121,18 @@ class ResetState(rx.State):
     async def inspect(self):
         """On load: look at the link without using it."""
         self.password_error = ""
-        self.status = (await asyncio.to_thread(db.run, reset_link_state, self._token())).value
+        token = self._token()
+        self.status = (await in_transaction(lambda session: reset_link_state(token, session=session))).value
 
     @rx.event
     async def save(self, form_data: dict):
         """«Сохранить»: the new password; the link is spent only when the password is accepted."""
         self.busy = True
         yield
-        outcome = await asyncio.to_thread(
-            db.run,
-            reset_by_link,
-            self._token(),
-            str(form_data.get("password", ""))[:200],
-            str(form_data.get("password_confirmation", ""))[:200],
-        )
+        token = self._token()
+        password = str(form_data.get("password", ""))[:200]
+        confirmation = str(form_data.get("password_confirmation", ""))[:200]
+        outcome = await in_transaction(lambda session: reset_by_link(token, password, confirmation, session=session))
         self.busy = False
         yield rx.set_value("password", "")
         yield rx.set_value("password_confirmation", "")
@@ -142,5 +141,5 @@ class ResetState(rx.State):
         elif isinstance(outcome, ResetResult) and outcome.done:
             self.status = "done"
         else:
-            self.password_error = outcome.errors["password"]
+            self.password_error = reset_errors(outcome)["password"]
             yield rx.set_focus("password")

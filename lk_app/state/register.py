@@ -1,12 +1,30 @@
 """Registration by a free login: the form, the SMS code that proves the phone, the e-mail link."""
 
-import asyncio
-
 import reflex as rx
 
-from lk_app import db
-from lk_app.services.registration import LoginRegistrationForm, register_by_login
+from lk_app.services.email_address import EmailRefusal
+from lk_app.services.passwords import PasswordProblem
+from lk_app.services.registration import (
+    FormRefusal,
+    LoginRefusal,
+    LoginRegistrationForm,
+    RegistrationRefusal,
+    RegistrationResult,
+    register_by_login,
+)
+from lk_app.services.sms_codes import Check
 from lk_app.state.phone_code import PhoneCodeMixin
+from lk_app.state.threads import in_transaction
+from lk_app.texts.access import registration_refusal
+
+# The field of both registration forms (by login and «Первый вход») that each kind of refusal stands by.
+FIELDS_OF_REFUSALS = {EmailRefusal: "email", PasswordProblem: "password", LoginRefusal: "login", Check: "sms_code"}
+FORM_FIELDS = {
+    FormRefusal.SURNAME_MISMATCH: "surname",
+    FormRefusal.PHONE_FORMAT: "phone",
+    FormRefusal.CONSENT_MISSING: "consent",
+    FormRefusal.PHONE_UNPROVED: "sms_code",
+}
 
 # The fields in the order of the form, with the id of the input that takes the focus for each.
 FIELD_IDS = {
@@ -17,6 +35,15 @@ FIELD_IDS = {
     "sms_code": "sms_code",
     "consent": "consent",
 }
+
+
+def _field(refusal: RegistrationRefusal) -> str:
+    return FORM_FIELDS[refusal] if isinstance(refusal, FormRefusal) else FIELDS_OF_REFUSALS[type(refusal)]
+
+
+def registration_errors(result: RegistrationResult) -> dict[str, str]:
+    """Each refusal's words under the field it stands by, in the order the form was checked."""
+    return {_field(refusal): registration_refusal(refusal) for refusal in result.refusals}
 
 
 class RegisterState(PhoneCodeMixin, rx.State):
@@ -66,13 +93,13 @@ class RegisterState(PhoneCodeMixin, rx.State):
         )
         self.busy = True
         yield
-        result = await asyncio.to_thread(db.run, register_by_login, form)
+        result = await in_transaction(lambda session: register_by_login(form, session=session))
         self.busy = False
-        self.errors = result.errors
-        if result.errors:
-            if "sms_code" in result.errors:
+        self.errors = registration_errors(result)
+        if self.errors:
+            if "sms_code" in self.errors:
                 yield rx.set_value("sms_code", "")
-            first = next(name for name in FIELD_IDS if name in result.errors)
+            first = next(name for name in FIELD_IDS if name in self.errors)
             yield rx.set_value("password", "")
             yield rx.set_value("password_confirmation", "")
             yield rx.set_focus(FIELD_IDS[first])

@@ -1,13 +1,11 @@
 """Who is logged in: read from the HttpOnly session cookie, re-checked in the database on every use."""
 
-import asyncio
 import json
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
 import reflex as rx
 
-from lk_app import db
 from lk_app.models import OPERATOR
 from lk_app.services.sessions import (
     SESSION_COOKIE,
@@ -18,6 +16,7 @@ from lk_app.services.sessions import (
     revoke_session,
 )
 from lk_app.settings import get_settings
+from lk_app.state.threads import in_transaction
 
 
 def backend_url(path: str, **params: str) -> str:
@@ -63,7 +62,8 @@ class SessionState(rx.State):
 
     async def _current_user(self) -> SessionUser | None:
         """The user of a live session, checked afresh (a revoked session stops at its next event)."""
-        return await asyncio.to_thread(db.run, resolve_session, self._session_id())
+        session_id = self._session_id()
+        return await in_transaction(lambda session: resolve_session(session_id, session=session))
 
     async def _current_operator(self) -> SessionUser | None:
         """The user of a live session when the database says it is an operator's, checked afresh like the session."""
@@ -84,6 +84,7 @@ class SessionState(rx.State):
     @rx.event
     async def log_out(self):
         """End the session on the server at once, empty the tab, then let the cookie route clear the cookie."""
-        await asyncio.to_thread(db.run, revoke_session, self._session_id())
+        session_id = self._session_id()
+        await in_transaction(lambda session: revoke_session(session_id, session=session))
         await self._forget_lk()
         return post_to_logout()

@@ -1,11 +1,9 @@
 """The unsubscribe link of a bill e-mail: shows what it stops, and stops it only when the button is pressed."""
 
-import asyncio
-
 import reflex as rx
 
-from lk_app import db
-from lk_app.services.ebills import unsubscribe_by_token, unsubscribe_view
+from lk_app.services.ebill_subscriptions import unsubscribe_by_token, unsubscribe_view
+from lk_app.state.threads import in_transaction
 
 
 class UnsubscribeState(rx.State):
@@ -22,7 +20,8 @@ class UnsubscribeState(rx.State):
     @rx.event
     async def inspect(self):
         """On load: look the link up without using it (mail scanners open links too)."""
-        view = await asyncio.to_thread(db.run, unsubscribe_view, self._token())
+        token = self._token()
+        view = await in_transaction(lambda session: unsubscribe_view(token, session=session))
         self.account, self.email = (view.account, view.email) if view else ("", "")
         self.status = "unknown" if view is None else ("active" if view.active else "done")
 
@@ -31,6 +30,7 @@ class UnsubscribeState(rx.State):
         """«Отписаться»: no more bills of that account to that address."""
         self.busy = True
         yield
-        view = await asyncio.to_thread(db.run, unsubscribe_by_token, self._token())
+        token = self._token()
+        view = await in_transaction(lambda session: unsubscribe_by_token(token, session=session))
         self.busy = False
         self.status = "unknown" if view is None else "done"

@@ -29,7 +29,7 @@ from lk_app.models import BillingAccount, LimitEvent, LkUser, OutboxMessage
 from lk_app.services import limits
 from lk_app.services.auth import log_in as check_login
 from lk_app.services.legacy_passwords import stored_legacy_hash
-from lk_app.services.operator import set_email
+from lk_app.services.desk import set_email
 from lk_app.services.registration import register_by_account
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.login import LoginState
@@ -425,8 +425,7 @@ def test_an_operator_setting_a_new_email_tells_neither_the_old_address_nor_the_p
     lk = _lk()
     operator = db.run(lambda session: _operator(session))
     new_address = f"new.{lk.email}"
-    errors, _ = db.run(set_email, operator, lk.number, new_address, caller_checked=True)
-    assert errors == {}
+    assert db.run(set_email, operator, lk.number, new_address, caller_checked=True).refusals == ()
     notice = _notice(_mails_to(production, lk.email, count=2), "контакт-центр изменил e-mail")
     assert new_address not in str(notice)
     assert "контакт-центр изменил e-mail" in production.smsaero.wait_for_sms(lk.phone, timeout=20).text

@@ -1,6 +1,5 @@
 """The cabinet in a real browser: balance and paying, 12 months as a table and a chart, the breakdown, meter readings."""
 
-import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,8 +10,9 @@ from playwright.sync_api import Page, expect
 
 from lk_app import clock
 from lk_app.billing.importer import import_billing_dir
-from lk_app.services.months import last_periods, month_name, month_name_lower, period_of
+from lk_app.services.months import last_periods, period_of
 from lk_app.settings import get_settings
+from lk_app.texts.cabinet import month_name, month_name_lower
 from tests.e2e.helpers import Customer, DroppableConnection, expect_on_cabinet, log_in, registered_customer
 from tests.fakes.sendgrid_server import text_of
 
@@ -46,7 +46,8 @@ def load_history(customer: Customer, today: date) -> None:
             f"account_number;meter_number;zones;last_reading;read_on\n{customer.number};{METER};2;1000/500;{read_on:%d.%m.%Y}\n",
             encoding="utf-8",
         )
-        assert not import_billing_dir(folder, out=io.StringIO()).had_errors
+        problems = []
+        assert not import_billing_dir(folder, on_problem=problems.append).had_errors, problems
 
 
 def open_cabinet(page: Page, lk, today: date) -> Customer:

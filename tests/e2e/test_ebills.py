@@ -7,7 +7,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from lk_app.billing.bill_pdf import period_title
-from lk_app.services.ebills import run_mailing
+from lk_app.services.ebill_mailing import run_mailing
 from tests.e2e.helpers import expect_on_cabinet, log_in, registered_customer
 from tests.fakes.sendgrid_server import attachments_of, links_in
 from tests.pdf_reading import pdf_qr_codes, pdf_text

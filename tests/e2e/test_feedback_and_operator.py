@@ -10,9 +10,11 @@ from lk_app import db
 from lk_app.models import AuditEntry, FeedbackTicket, LkUser, OutboxMessage
 from lk_app.services import limits
 from lk_app.services.feedback import FeedbackForm, submit_feedback
-from lk_app.services.operator import create_operator
+from lk_app.services.desk import create_operator
 from lk_app.services.sessions import resolve_session
-from lk_app.state.operator import AuditState, OperatorState, TicketsState
+from lk_app.state.audit import AuditState
+from lk_app.state.operator_desk import OperatorState
+from lk_app.state.tickets import TicketsState
 from tests.e2e.conftest import PATIENCE_MS
 from tests.e2e.helpers import PASSWORD, expect_on_cabinet, log_in, poll, registered_customer
 from tests.e2e.test_raw_client import _barrier, _lk_with_session
@@ -166,6 +168,21 @@ def test_an_operator_sets_a_new_email_and_the_customer_recovers_through_it(page:
     console.get_by_role("button", name="Обновить").click()
     row = console.get_by_role("row").filter(has_text="Смена e-mail").filter(has_text=f"ЛК {customer.number}")
     expect(row).to_contain_text(f"{customer.email} → {new_email}")
+    console.context.close()
+
+
+def test_an_operator_sees_why_a_typed_email_is_refused_by_the_field(page: Page, browser: Browser, lk):
+    customer = registered_customer(page, lk)
+    console = _operator(browser, lk)
+    console.get_by_label("Номер счёта, логин, e-mail или телефон").fill(customer.number)
+    console.get_by_role("button", name="Найти").click()
+    console.get_by_role("button", name=f"Открыть ЛК {customer.number}", exact=True).click()
+    console.get_by_label("Новый e-mail клиента").fill("anna@@example")
+    console.get_by_label("Звонящий проверен").check()
+    console.get_by_role("button", name="Сменить e-mail").click()
+    expect(console.locator("#operator_new_email-error")).to_have_text("Укажите e-mail в виде name@example.ru.")
+    expect(console.get_by_label("Новый e-mail клиента")).to_be_focused()
+    expect(console.get_by_text("e-mail подтверждён")).to_be_visible()  # the LK keeps its address
     console.context.close()
 
 

@@ -11,7 +11,6 @@ from lk_app.services.accounts import (
     AddOutcome,
     Refusal,
     Removal,
-    account_card,
     add_account,
     cabinet_accounts,
     choose_account,
@@ -21,8 +20,11 @@ from lk_app.services.accounts import (
     remove_account,
 )
 from lk_app.services.auth import find_user
+from lk_app.services.cabinet import account_card
 from lk_app.services.registration import register_by_account
-from lk_app.state.accounts import refusal_messages, wait_phrase
+from lk_app.state.accounts import refusal_messages
+from lk_app.state.register import registration_errors
+from lk_app.texts.common import wait_phrase
 from tests.unit.factories import billing_account, link, lk_user, payment, registration_form
 
 PAID = "1234,56"
@@ -254,7 +256,7 @@ def test_registration_counts_accounts_per_email(session):
         user = lk_user(session, login=f"lk{n}")
         link(session, user, _account(session, f"3003003{n:02d}"))
     result = register_by_account(account.id, registration_form(), session=session)
-    assert result.errors == {"email": "К одному e-mail можно привязать не более 10 лицевых счетов."}
+    assert registration_errors(result) == {"email": "К одному e-mail можно привязать не более 10 лицевых счетов."}
 
 
 def test_the_registration_account_cannot_be_removed_the_others_can(session):

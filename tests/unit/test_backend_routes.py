@@ -13,7 +13,8 @@ with warnings.catch_warnings():
 from lk_app import db
 from lk_app.models import OutboxMessage
 from lk_app.routes import backend_routes
-from lk_app.services.ebills import run_mailing, save_subscription, subscriptions_of
+from lk_app.services.ebill_mailing import run_mailing
+from lk_app.services.ebill_subscriptions import save_subscription, subscriptions_of
 from lk_app.services.history import payment_qr_svg
 from lk_app.services.sessions import SESSION_COOKIE, issue_login_grant, redeem_login_grant
 from tests.pdf_reading import pdf_qr_codes, pdf_text

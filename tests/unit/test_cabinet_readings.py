@@ -15,6 +15,15 @@ from lk_app.models.meters import SOURCE_BILLING, SOURCE_LK
 from lk_app.services.cabinet import cabinet_view
 from lk_app.services.history import account_history, payment_url
 from lk_app.services.readings import export_readings, reading_window, readings_form, submit_readings
+from lk_app.texts.cabinet import (
+    field_messages,
+    month_name,
+    month_name_lower,
+    reading_label,
+    sent_note,
+    submission_message,
+    window_note,
+)
 from tests.unit.factories import billing_account, link, lk_user, payment
 
 NOVEMBER_20 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
@@ -62,10 +71,10 @@ def test_the_window_says_until_when_or_from_when():
     window = reading_window("15-26")
     assert window.is_open(date(2026, 11, 15)) and window.is_open(date(2026, 11, 26))
     assert not window.is_open(date(2026, 11, 14)) and not window.is_open(date(2026, 11, 27))
-    assert window.note(date(2026, 11, 20)) == "Показания принимаются с 15 по 26 число. Приём открыт до 26 ноября."
-    assert window.note(date(2026, 11, 27)) == "Показания принимаются с 15 по 26 число. Следующий приём — с 15 декабря."
-    assert window.note(date(2026, 11, 3)).endswith("Следующий приём — с 15 ноября.")
-    assert window.note(date(2026, 12, 30)).endswith("Следующий приём — с 15 января.")
+    assert window_note(window, date(2026, 11, 20)) == "Показания принимаются с 15 по 26 число. Приём открыт до 26 ноября."
+    assert window_note(window, date(2026, 11, 27)) == "Показания принимаются с 15 по 26 число. Следующий приём — с 15 декабря."
+    assert window_note(window, date(2026, 11, 3)).endswith("Следующий приём — с 15 ноября.")
+    assert window_note(window, date(2026, 12, 30)).endswith("Следующий приём — с 15 января.")
     with pytest.raises(ValueError):
         reading_window("26-15")
 
@@ -77,7 +86,7 @@ def test_outside_the_window_nothing_is_stored(session):
     outcome = submit(user, account.number, {f"m{meter.id}z1": "1100", f"m{meter.id}z2": "550"})
 
     assert not outcome.accepted
-    assert outcome.message.endswith("Следующий приём — с 15 декабря.")
+    assert submission_message(outcome).endswith("Следующий приём — с 15 декабря.")
     assert lk_readings(meter.id) == []
     assert db.run(readings_form, user.id, account.number).open is False
 
@@ -91,7 +100,7 @@ def test_one_field_per_zone_with_the_last_reading_beside_it(session):
     form = db.run(readings_form, user.id, account.number)
 
     assert form.open
-    assert [(slot.key, slot.label, slot.last) for slot in form.slots] == [
+    assert [(slot.key, reading_label(slot), slot.last) for slot in form.slots] == [
         (f"m{meter.id}z1", "Счётчик M-1, пик", "1\u00a0000 (25.10.2026)"),
         (f"m{meter.id}z2", "Счётчик M-1, полупик", "500 (25.10.2026)"),
         (f"m{meter.id}z3", "Счётчик M-1, ночь", "250,5 (25.10.2026)"),
@@ -105,7 +114,7 @@ def test_an_accepted_submission_is_stored_with_time_and_source_and_mailed(sessio
     outcome = submit(user, account.number, {f"m{meter.id}z1": "1 120,5", f"m{meter.id}z2": "560"})
 
     assert outcome.accepted, outcome
-    assert outcome.message == "Показания за ноябрь 2026 приняты. Исправить их можно до 26 ноября."
+    assert submission_message(outcome) == "Показания за ноябрь 2026 приняты. Исправить их можно до 26 ноября."
     [reading] = lk_readings(meter.id)
     assert (reading.period, reading.value1, reading.value2, reading.user_id) == ("2026-11", 1120.5, 560.0, user.id)
     assert abs(reading.submitted_at - NOVEMBER_20) < timedelta(seconds=5)
@@ -122,7 +131,7 @@ def test_a_reading_lower_than_the_last_is_refused_by_its_field(session):
     outcome = submit(user, account.number, {f"m{meter.id}z1": "999", f"m{meter.id}z2": "abc"})
 
     assert not outcome.accepted
-    assert outcome.errors == {
+    assert field_messages(outcome) == {
         f"m{meter.id}z1": "Меньше последнего принятого показания (1\u00a0000).",
         f"m{meter.id}z2": "Укажите число, например 12345 или 12345,6.",
     }
@@ -133,8 +142,8 @@ def test_every_zone_of_a_meter_is_needed_and_something_must_be_given(session):
     user, account, meter = customer(session)
     move_clock_to(NOVEMBER_20)
 
-    assert submit(user, account.number, {f"m{meter.id}z1": "1100"}).errors == {f"m{meter.id}z2": "Укажите показание."}
-    assert submit(user, account.number, {}).message == "Укажите показания хотя бы одного счётчика."
+    assert field_messages(submit(user, account.number, {f"m{meter.id}z1": "1100"})) == {f"m{meter.id}z2": "Укажите показание."}
+    assert submission_message(submit(user, account.number, {})) == "Укажите показания хотя бы одного счётчика."
 
 
 def test_a_jump_over_three_usual_months_asks_to_confirm(session):
@@ -144,7 +153,7 @@ def test_a_jump_over_three_usual_months_asks_to_confirm(session):
 
     asked = submit(user, account.number, jump)
     assert (asked.accepted, asked.jump) == (False, True)
-    assert "500 кВт·ч" in asked.message and "150 кВт·ч" in asked.message
+    assert "500 кВт·ч" in submission_message(asked) and "150 кВт·ч" in submission_message(asked)
     assert lk_readings(meter.id) == []
 
     assert submit(user, account.number, jump, confirm_jump=True).accepted
@@ -160,14 +169,14 @@ def test_a_submission_is_corrected_in_place_until_the_window_closes(session):
     corrected = submit(user, account.number, {f"m{meter.id}z1": "1090", f"m{meter.id}z2": "545"})
 
     assert corrected.accepted
-    assert corrected.message.startswith("Исправленные показания за ноябрь 2026 приняты")
+    assert submission_message(corrected).startswith("Исправленные показания за ноябрь 2026 приняты")
     [reading] = lk_readings(meter.id)
     assert (reading.value1, reading.value2) == (1090.0, 545.0)
     assert reading.submitted_at.date() == date(2026, 11, 22)
     form = db.run(readings_form, user.id, account.number)
     assert [slot.current for slot in form.slots] == ["1\u00a0090", "545"]
     assert [slot.last for slot in form.slots] == ["1\u00a0000 (25.10.2026)", "500 (25.10.2026)"]  # the baseline, not our own
-    assert form.sent_note.startswith("Показания за ноябрь 2026 переданы 22.11.2026")
+    assert sent_note(form).startswith("Показания за ноябрь 2026 переданы 22.11.2026")
 
     move_clock_to(NOVEMBER_20 + timedelta(days=7))
     assert not submit(user, account.number, {f"m{meter.id}z1": "1095", f"m{meter.id}z2": "546"}).accepted
@@ -217,9 +226,9 @@ def test_history_has_twelve_months_and_the_breakdown_adds_up(session):
 
     assert [month.period for month in history.months] == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
     october = history.months[-2]
-    assert (october.month, october.kwh, october.charged, october.paid) == ("Октябрь 2026", "150", "812,50\u00a0₽", "800,00\u00a0₽")
+    assert (month_name(october.period), october.kwh, october.charged, october.paid) == ("Октябрь 2026", "150", "812,50\u00a0₽", "800,00\u00a0₽")
     assert history.months[-1].charged_rubles == 0 and history.months[-1].paid_rubles == 0
-    assert history.breakdown_month == "октябрь 2026"
+    assert month_name_lower(history.breakdown_period) == "октябрь 2026"
     assert [(b.zone, b.kwh, b.tariff, b.amount) for b in history.breakdown] == [
         ("День", "100", "6,50\u00a0₽", "650,00\u00a0₽"),
         ("Ночь", "50", "3,25\u00a0₽", "162,50\u00a0₽"),

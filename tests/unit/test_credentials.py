@@ -11,7 +11,7 @@ from lk_app import clock
 from lk_app.models import LkUser, OutboxMessage
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.email_links import LinkState
-from lk_app.services.operator import end_sessions, set_email
+from lk_app.services.desk import end_sessions, set_email
 from lk_app.services.passwords import hash_password
 from lk_app.services.profile import (
     change_password,
@@ -21,8 +21,8 @@ from lk_app.services.profile import (
     request_email_change,
 )
 from lk_app.services.recovery import (
-    WRONG_CODE,
     Channel,
+    CodeRefusal,
     Disowned,
     disown_change,
     request_recovery,
@@ -33,6 +33,9 @@ from lk_app.services.recovery import (
 from lk_app.services.registration import PhoneProof
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant, resolve_session
 from lk_app.services.sms_codes import CONFIRM_PHONE, Check, check_sms_code, issue_sms_code
+from lk_app.state.profile import field_errors
+from lk_app.state.recovery import reset_errors
+from lk_app.texts.access import RESET_CODE_REFUSALS
 from tests.unit.factories import GOOD_PASSWORD, billing_account, link, lk_user
 
 IP = "203.0.113.30"
@@ -42,6 +45,7 @@ NEW_PASSWORD = "Синий-кит-2024"
 PHONE = "+79123456710"
 INTRUDER_EMAIL = "intruder@example.net"
 INTRUDER_PHONE = "+79990000001"
+WRONG_CODE = RESET_CODE_REFUSALS[CodeRefusal.WRONG_CODE]
 
 
 @pytest.fixture
@@ -75,13 +79,14 @@ def _wrong(code: str) -> str:
 
 
 def _email_change_link(user, session, to=INTRUDER_EMAIL) -> str:
-    assert request_email_change(user.id, to, GOOD_PASSWORD, session=session) == ({}, to)
+    assert request_email_change(user.id, to, GOOD_PASSWORD, session=session) == to
     return _token(_to(session, to)[-1])
 
 
 def test_an_email_change_link_dies_with_a_password_change(session, user):
     token = _email_change_link(user, session)
-    assert change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=None, session=session) == {}
+    assert field_errors("password", change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=None,
+                                                    session=session)) == {}
     assert confirm_new_email(token, session=session) is LinkState.USED
     assert session.get(LkUser, user.id).email == "anna@example.ru"
 
@@ -100,7 +105,8 @@ def test_an_email_change_link_dies_with_a_reset_and_with_logging_out_everywhere(
 def test_every_session_and_grant_of_an_older_epoch_is_refused_but_the_changer_stays(session, user):
     here, there = _browser(user, session), _browser(user, session)
     pending = issue_login_grant(user.id, session=session)
-    assert change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=here, session=session) == {}
+    assert field_errors("password", change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=here,
+                                                    session=session)) == {}
     assert resolve_session(here, session=session) is not None
     assert resolve_session(there, session=session) is None
     assert redeem_login_grant(*pending, ip=IP, user_agent="t", session=session) is None
@@ -117,10 +123,10 @@ def test_a_grant_is_redeemed_only_beside_its_own_browser_nonce(session, user):
 def test_a_new_phone_needs_the_current_password_and_the_old_channels_are_told(session, user):
     issue_sms_code(INTRUDER_PHONE, CONFIRM_PHONE, ip=IP, requester=TAB, session=session)
     proof = PhoneProof(INTRUDER_PHONE, _code(session, INTRUDER_PHONE), TAB)
-    assert change_phone(user.id, proof, "wrong-password-1", keep_session=None, session=session) == {
+    assert field_errors("phone", change_phone(user.id, proof, "wrong-password-1", keep_session=None, session=session)) == {
         "phone_password": "Неверный текущий пароль."}
     assert session.get(LkUser, user.id).phone == PHONE
-    assert change_phone(user.id, proof, GOOD_PASSWORD, keep_session=None, session=session) == {}
+    assert field_errors("phone", change_phone(user.id, proof, GOOD_PASSWORD, keep_session=None, session=session)) == {}
     mail, sms = _to(session, "anna@example.ru")[-1], _to(session, PHONE)[-1]
     assert "изменён телефон" in mail.subject and "Это не я" in mail.body_text
     assert INTRUDER_PHONE not in mail.body_text  # neutral words: the notice does not name the new number
@@ -133,8 +139,8 @@ def test_it_is_not_me_puts_the_old_email_back_ends_everything_and_survives_a_lat
     notice = _token(_to(session, "anna@example.ru")[-1])
     assert confirm_new_email(token, keep_session=intruder, session=session) is LinkState.VALID
     assert session.get(LkUser, user.id).email == INTRUDER_EMAIL
-    assert change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=intruder,
-                           session=session) == {}  # a later change must not kill the owner's way back
+    assert field_errors("password", change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=intruder,
+                           session=session)) == {}  # a later change must not kill the owner's way back
     assert disown_change(notice, session=session) is Disowned.RESET_LINK_SENT
     owner = session.get(LkUser, user.id)
     assert (owner.email, owner.email_confirmed) == ("anna@example.ru", True)
@@ -159,7 +165,7 @@ def _operator(session) -> int:
 
 def test_an_operator_change_of_email_tells_the_old_address_and_phone_and_ends_everything(session, user):
     browser = _browser(user, session)
-    assert set_email(_operator(session), "anna.free", "new@example.ru", caller_checked=True, session=session)[0] == {}
+    assert set_email(_operator(session), "anna.free", "new@example.ru", caller_checked=True, session=session).refusals == ()
     assert "контакт-центр изменил e-mail" in _to(session, "anna@example.ru")[-1].subject
     assert "new@example.ru" not in _to(session, "anna@example.ru")[-1].body_text
     assert "контакт-центр изменил e-mail" in _to(session, PHONE)[-1].body_text
@@ -185,22 +191,22 @@ def test_a_recovery_code_dies_with_the_epoch(session, user):
     request_recovery("anna.free", Channel.SMS, ip=IP, requester=TAB, session=session)
     code = _code(session, PHONE)
     log_out_everywhere(user.id, session=session)
-    assert reset_by_sms("anna.free", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB,
-                        session=session).errors == {"code": WRONG_CODE}
+    assert reset_errors(reset_by_sms("anna.free", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB,
+                        session=session)) == {"code": WRONG_CODE}
 
 
 @pytest.mark.parametrize("identifier", ["anna.free", "no.such.lk"])
 def test_recovery_by_code_answers_alike_for_known_and_unknown_identifiers(session, user, identifier):
     request_recovery(identifier, Channel.SMS, ip=IP, requester=TAB, session=session)
-    assert reset_by_sms(identifier, "123456", "short", "short", ip=IP, requester=TAB,
-                        session=session).errors.keys() == {"password"}
-    assert reset_by_sms(identifier, "12345x", NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB,
-                        session=session).errors == {"code": WRONG_CODE}
+    assert reset_errors(reset_by_sms(identifier, "123456", "short", "short", ip=IP, requester=TAB,
+                        session=session)).keys() == {"password"}
+    assert reset_errors(reset_by_sms(identifier, "12345x", NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB,
+                        session=session)) == {"code": WRONG_CODE}
 
 
 def test_the_code_reset_has_limits_of_its_own(session, user):
-    answers = [reset_by_sms("anna.free", "123456", NEW_PASSWORD, NEW_PASSWORD, ip=f"198.51.100.{n}", requester=TAB,
-                            session=session).errors["code"] for n in range(12)]
+    answers = [reset_errors(reset_by_sms("anna.free", "123456", NEW_PASSWORD, NEW_PASSWORD, ip=f"198.51.100.{n}", requester=TAB,
+                            session=session))["code"] for n in range(12)]
     assert answers[:10] == [WRONG_CODE] * 10 and answers[10] != WRONG_CODE
     assert log_in("anna.free", GOOD_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
 

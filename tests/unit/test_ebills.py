@@ -15,16 +15,13 @@ from lk_app.billing.payment_qr import payment_text
 from lk_app.messaging.dispatcher import Dispatcher
 from lk_app.messaging.senders import SendGridSender
 from lk_app.models import EbillSubscription, OneTimeToken, OutboxAttachment, OutboxMessage, SentBill
-from lk_app.services import ebills
+from lk_app.services import ebill_mailing, ebill_subscriptions
 from lk_app.services.accounts import remove_account
-from lk_app.services.ebills import (
+from lk_app.services.bills import account_bills, bill_document, bills_of, issuer_of
+from lk_app.services.ebill_mailing import run_mailing
+from lk_app.services.ebill_subscriptions import (
     SaveOutcome,
-    account_bills,
-    bill_document,
-    bills_of,
     confirm_ebill_address,
-    issuer_of,
-    run_mailing,
     save_subscription,
     subscriptions_of,
     unsubscribe_by_token,
@@ -88,7 +85,7 @@ def _bill_mails() -> list[OutboxMessage]:
 
 def test_the_lks_confirmed_email_is_used_at_once(session):
     user, account = _customer(session, 1)
-    assert subscriptions_of(user.id, session=session)[account.number] == ebills.SubscriptionView(
+    assert subscriptions_of(user.id, session=session)[account.number] == ebill_subscriptions.SubscriptionView(
         account.number, "c1@example.ru", active=False, confirmed=False
     )
     assert save_subscription(user.id, account.number, True, " c1@Example.RU ", session=session) == (
@@ -271,7 +268,7 @@ def test_a_rerun_sends_nothing_twice(clean_db):
 
 def test_a_run_that_crashed_half_way_is_finished_by_the_next_one(clean_db, monkeypatch):
     made = _subscribed(5)
-    real_queue = ebills.queue_bills
+    real_queue = ebill_mailing.queue_bills
     calls = []
 
     def crash_on_the_second_batch(period, bills, *, session):
@@ -282,11 +279,11 @@ def test_a_run_that_crashed_half_way_is_finished_by_the_next_one(clean_db, monke
             raise KeyboardInterrupt  # the process dies before the batch commits
         return real_queue(period, bills, session=session)
 
-    monkeypatch.setattr(ebills, "queue_bills", crash_on_the_second_batch)
+    monkeypatch.setattr(ebill_mailing, "queue_bills", crash_on_the_second_batch)
     with pytest.raises(KeyboardInterrupt):
         run_mailing(PERIOD, batch_size=2)
     assert len(_bill_mails()) == 2  # the first batch only: the second rolled back with the crash
-    monkeypatch.setattr(ebills, "queue_bills", real_queue)
+    monkeypatch.setattr(ebill_mailing, "queue_bills", real_queue)
     summary = run_mailing(PERIOD, batch_size=2)
     assert (summary.queued, summary.already_sent) == (3, 2)
     assert sorted(mail.recipient for mail in _bill_mails()) == sorted(email for _, _, email in made)
@@ -294,7 +291,7 @@ def test_a_run_that_crashed_half_way_is_finished_by_the_next_one(clean_db, monke
 
 def test_a_second_run_at_the_same_time_does_not_send_again(clean_db, monkeypatch):
     _subscribed(3)
-    real_prepare = ebills._prepare
+    real_prepare = ebill_mailing._prepare
     raced = []
 
     def another_run_gets_there_first(recipients, period, summary):
@@ -304,7 +301,7 @@ def test_a_second_run_at_the_same_time_does_not_send_again(clean_db, monkeypatch
             assert run_mailing(PERIOD).queued == 3  # the other run, between this one's reading and writing
         return prepared
 
-    monkeypatch.setattr(ebills, "_prepare", another_run_gets_there_first)
+    monkeypatch.setattr(ebill_mailing, "_prepare", another_run_gets_there_first)
     summary = run_mailing(PERIOD)
     assert (summary.queued, summary.already_sent) == (0, 3)
     assert len(_bill_mails()) == 3
@@ -313,18 +310,18 @@ def test_a_second_run_at_the_same_time_does_not_send_again(clean_db, monkeypatch
 def test_a_bill_that_cannot_be_built_is_counted_and_made_by_the_next_run(clean_db, monkeypatch, caplog):
     made = _subscribed(3)
     broken = made[1][1]
-    real_pdf = ebills.bill_pdf
+    real_pdf = ebill_mailing.bill_pdf
 
     def fail_for_one(bill, issuer, font):
         if bill.account_number == broken:
             raise ValueError("broken billing data")
         return real_pdf(bill, issuer, font)
 
-    monkeypatch.setattr(ebills, "bill_pdf", fail_for_one)
+    monkeypatch.setattr(ebill_mailing, "bill_pdf", fail_for_one)
     summary = run_mailing(PERIOD)
     assert (summary.queued, summary.failed) == (2, 1)
     assert broken in caplog.text
-    monkeypatch.setattr(ebills, "bill_pdf", real_pdf)
+    monkeypatch.setattr(ebill_mailing, "bill_pdf", real_pdf)
     assert run_mailing(PERIOD).queued == 1 and len(_bill_mails()) == 3
 
 

@@ -9,6 +9,7 @@ from lk_app import clock
 from lk_app.models import FeedbackTicket, OutboxMessage
 from lk_app.services import limits
 from lk_app.services.feedback import MESSAGE_MAX, FeedbackForm, submit_feedback
+from lk_app.state.feedback import refusal_messages
 
 IP = "203.0.113.30"
 SUPPORT = "support@example.ru"
@@ -34,6 +35,12 @@ def test_a_ticket_is_stored_and_mailed_to_the_support_address_only(session):
     assert mail.recipient == SUPPORT
     assert f"№ {result.number}" in mail.subject
     assert "Где мой счёт?" in mail.body_text and "100200300" in mail.body_text
+
+
+def test_the_support_mail_says_when_no_account_number_was_given(session):
+    submit_feedback(_form(), ip=IP, session=session)
+    [mail] = _support_mails(session)
+    assert "Лицевой счёт: не указан" in mail.body_text
 
 
 def test_the_support_address_is_a_setting(session, settings):
@@ -84,15 +91,16 @@ def test_control_characters_are_dropped_and_line_ends_kept(session):
 )
 def test_each_refusal_names_its_field_and_nothing_is_stored(session, changes, field, reason):
     result = submit_feedback(_form(**changes), ip=IP, session=session)
-    assert list(result.errors) == [field]
-    assert reason in result.errors[field]
+    errors = refusal_messages(result)
+    assert list(errors) == [field]
+    assert reason in errors[field]
     assert result.number is None
     assert not session.exec(select(FeedbackTicket)).all() and not session.exec(select(OutboxMessage)).all()
 
 
 def test_every_bad_field_is_named_at_once(session):
     result = submit_feedback(FeedbackForm("", "x", "1", "", False), ip=IP, session=session)
-    assert set(result.errors) == {"name", "contact", "account_number", "message", "consent"}
+    assert set(refusal_messages(result)) == {"name", "contact", "account_number", "message", "consent"}
 
 
 def test_refusals_do_not_count_against_the_limits(session):
@@ -106,7 +114,7 @@ def test_one_contact_is_limited_and_told_when_to_try_again(session):
         assert submit_feedback(_form(), ip=f"198.51.100.{n}", session=session).number
     clock.move(timedelta(minutes=20))
     refused = submit_feedback(_form(contact="ANNA@EXAMPLE.ru"), ip="198.51.100.99", session=session)
-    assert refused.number is None and not refused.errors
+    assert refused.number is None and not refused.refusals
     assert 39 * 60 < refused.retry_after_seconds <= 40 * 60
     assert submit_feedback(_form(contact="boris@example.ru"), ip="198.51.100.99", session=session).number
     clock.move(timedelta(minutes=41))

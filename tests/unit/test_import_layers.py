@@ -18,10 +18,11 @@ MAY_IMPORT = {
     "messaging": {"models"},
     "billing": {"models"},
     "services": {"messaging", "billing", "models"},
-    "state": {"services", "models"},  # models for the names of roles; data comes through the services
+    "texts": {"services", "billing", "messaging", "models"},  # the outcomes it names
+    "state": {"services", "models", "texts"},  # models for the names of roles; data comes through the services
     "theme": set(),
-    "components": {"state", "theme"},
-    "pages": {"components", "state", "theme"},
+    "components": {"state", "theme", "texts"},
+    "pages": {"components", "state", "theme", "texts"},
 }
 GROUND = {"db", "normal_forms", "settings", "clock", "logs"}
 APP = {"lk_app", "routes", "__main__"}

@@ -117,7 +117,7 @@ def test_simultaneous_wrong_current_passwords_count_as_failed_logins(known, chec
 
     assert not [r for r in refusals if isinstance(r, Exception)], refusals
     assert checks["verify_password"] == 3
-    assert Counter(refusals) == {profile.WRONG_PASSWORD: 3, profile.TOO_MANY: 7}
+    assert Counter(refusals) == {profile.CurrentPassword.WRONG: 3, profile.CurrentPassword.TOO_MANY: 7}
     assert _events(limits.LOGIN_PER_IDENTIFIER.kind) == limits.LOGIN_PER_IDENTIFIER.count
 
 

@@ -19,6 +19,7 @@ from lk_app.services.old_portal import (
     replace_legacy_hash,
 )
 from lk_app.services.sessions import redeem_login_grant
+from lk_app.texts.access import legacy_problem, legacy_summary
 from tests.unit.factories import billing_account
 
 IP = "203.0.113.30"
@@ -34,8 +35,12 @@ def _write(tmp_path, text: str):
 
 
 def _import(path) -> tuple[object, str]:
+    """The report, and what `import-legacy` prints for it."""
     out = io.StringIO()
-    return import_legacy_users(path, out=out), out.getvalue()
+    report = import_legacy_users(path, on_problem=lambda line, problem: print(legacy_problem(path.name, line, problem),
+                                                                              file=out))
+    print(legacy_summary(report), file=out)
+    return report, out.getvalue()
 
 
 def _file(tmp_path):

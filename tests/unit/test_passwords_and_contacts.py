@@ -4,6 +4,7 @@ import pytest
 
 from lk_app.normal_forms import normalize_email, normalize_phone
 from lk_app.services.passwords import hash_password, password_problem, verify_password
+from lk_app.texts.access import password_refusal
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +23,11 @@ def fast_bcrypt(settings):
     ],
 )
 def test_password_refusals_name_the_reason(password, confirmation, expected):
-    assert expected in password_problem(password, confirmation, forbidden=("123456789012",))
+    assert expected in password_refusal(password_problem(password, confirmation, forbidden=("123456789012",)))
 
 
 def test_password_equal_to_email_is_refused_case_insensitively():
-    assert "не должен совпадать" in password_problem("Ivan@Mail.ru", "Ivan@Mail.ru", forbidden=("ivan@mail.ru",))
+    assert "не должен совпадать" in password_refusal(password_problem("Ivan@Mail.ru", "Ivan@Mail.ru", forbidden=("ivan@mail.ru",)))
 
 
 def test_good_passwords_pass_at_both_ends_of_the_length():

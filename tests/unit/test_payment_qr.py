@@ -7,7 +7,7 @@ import zxingcpp
 
 from lk_app.billing.payment_qr import Payee, PaymentOrder, clean, payment_text, qr_modules, qr_svg
 from lk_app.clock import now
-from lk_app.services.ebills import issuer_of
+from lk_app.services.bills import issuer_of
 from lk_app.services.history import payment_qr_svg
 from lk_app.settings import get_settings
 from tests.unit.factories import billing_account, link, lk_user

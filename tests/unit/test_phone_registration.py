@@ -8,7 +8,6 @@ from sqlmodel import select
 from lk_app.models import AccountLink, LkUser, OutboxMessage
 from lk_app.services.auth import LoginStatus, log_in
 from lk_app.services.registration import (
-    LOGIN_TAKEN,
     LoginRegistrationForm,
     PhoneProof,
     register_by_account,
@@ -16,6 +15,8 @@ from lk_app.services.registration import (
 )
 from lk_app.services.sessions import redeem_login_grant
 from lk_app.services.sms_codes import CONFIRM_PHONE, check_sms_code, issue_sms_code
+from lk_app.state.register import registration_errors
+from lk_app.texts.access import LOGIN_TAKEN
 from tests.unit.factories import GOOD_PASSWORD, billing_account, registration_form
 
 PHONE = "+79123456789"
@@ -43,7 +44,7 @@ def test_first_login_by_sms_enters_at_once_and_still_mails_a_link(session):
     code = _code(session)
     check_sms_code(PHONE, CONFIRM_PHONE, code, requester=TAB, session=session)  # «ОК»
     result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, code, TAB), session=session)
-    assert result.errors == {} and result.grant
+    assert registration_errors(result) == {} and result.grant
     user = session.exec(select(LkUser)).one()
     assert (user.phone, user.phone_confirmed, user.email_confirmed) == (PHONE, True, False)
     assert redeem_login_grant(*result.grant, ip=IP, user_agent="test", session=session)
@@ -55,7 +56,7 @@ def test_first_login_by_sms_needs_the_right_code(session):
     code = _code(session)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     result = register_by_account(account.id, registration_form(), phone_proof=PhoneProof(PHONE, wrong, TAB), session=session)
-    assert list(result.errors) == ["sms_code"] and result.grant is None
+    assert list(registration_errors(result)) == ["sms_code"] and result.grant is None
     assert session.exec(select(LkUser)).first() is None
 
 
@@ -65,14 +66,14 @@ def test_one_sms_proof_registers_one_lk(session):
     proof = PhoneProof(PHONE, code, TAB)
     assert register_by_account(first.id, registration_form(), phone_proof=proof, session=session).grant
     again = register_by_account(second.id, registration_form(email="b@example.ru"), phone_proof=proof, session=session)
-    assert list(again.errors) == ["sms_code"]
+    assert list(registration_errors(again)) == ["sms_code"]
     assert len(session.exec(select(LkUser)).all()) == 1
 
 
 def test_register_by_login_with_the_sms_code(session):
     code = _code(session)
     result = register_by_login(_login_form(code=code), session=session)
-    assert result.errors == {} and result.email == "anna@example.ru"
+    assert registration_errors(result) == {} and result.email == "anna@example.ru"
     user = session.exec(select(LkUser)).one()
     assert (user.login, user.login_key, user.phone, user.phone_confirmed) == ("anna.elkina", "anna.elkina", PHONE, True)
     assert session.exec(select(AccountLink)).first() is None
@@ -97,15 +98,15 @@ def test_register_by_login_with_the_sms_code(session):
 def test_each_bad_field_of_register_is_named(session, changes, field):
     code = _code(session)
     result = register_by_login(_login_form(code=code, **changes), session=session)
-    assert field in result.errors
+    assert field in registration_errors(result)
     assert session.exec(select(LkUser)).first() is None
 
 
 def test_register_without_a_code_or_with_a_wrong_one_is_refused(session):
     code = _code(session)
-    assert list(register_by_login(_login_form(code=""), session=session).errors) == ["sms_code"]
+    assert list(registration_errors(register_by_login(_login_form(code=""), session=session))) == ["sms_code"]
     wrong = f"{(int(code) + 1) % 10**6:06d}"
-    assert list(register_by_login(_login_form(code=wrong), session=session).errors) == ["sms_code"]
+    assert list(registration_errors(register_by_login(_login_form(code=wrong), session=session))) == ["sms_code"]
 
 
 def test_a_taken_login_is_refused_case_insensitively_without_saying_whose(session):
@@ -113,5 +114,5 @@ def test_a_taken_login_is_refused_case_insensitively_without_saying_whose(sessio
     other = "+79123450000"
     result = register_by_login(_login_form(login="ANNA.Elkina", phone=other, code=_code(session, other), email="x@example.ru"),
                                session=session)
-    assert result.errors == {"login": LOGIN_TAKEN}
+    assert registration_errors(result) == {"login": LOGIN_TAKEN}
     assert "Забыли пароль" in LOGIN_TAKEN and "занят" not in LOGIN_TAKEN

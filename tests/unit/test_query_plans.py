@@ -13,14 +13,16 @@ from sqlmodel import Session
 from lk_app import clock, db
 from lk_app.models import Charge, Meter, MeterReading
 from lk_app.models.meters import SOURCE_BILLING
-from lk_app.services.accounts import account_card, add_account, cabinet_accounts
-from lk_app.services.ebills import account_bills
+from lk_app.services.accounts import add_account, cabinet_accounts
+from lk_app.services.bills import account_bills
+from lk_app.services.cabinet import account_card
 from lk_app.services.history import account_history
 from lk_app.services.readings import readings_form
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant, resolve_session
 from tests.unit.factories import billing_account, link, lk_user, payment
 from tests.unit.sql_plans import plan_nodes, sent_statements
 
+NEIGHBOURS = 60
 MONTHS = 30
 PAYMENT_INDEX = "payment_account_id_paid_on_amount_kop_seq_key"
 NOVEMBER_20 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
@@ -35,10 +37,16 @@ def postgresql(session):
 
 
 def customer_with_history(session: Session):
-    """An LK with two accounts, each with 30 months of payments, a year of day/night charges and a meter's readings."""
+    """An LK with two accounts, each with 30 months of payments, a year of day/night charges and a meter's readings.
+
+    The charges of 60 neighbouring accounts are written month by month between them, as a month's import does, so an
+    account's charges lie on a heap page per month: with fewer rows the table is two pages, and the planner's choice
+    between the covering index and the unique one turned on what earlier tests had left behind.
+    """
     clock.move(NOVEMBER_20 - clock.now())  # the fixtures put the clock back
     user = lk_user(session)
     accounts = [billing_account(session, number=number) for number in ("100200300", "100200301", "100200302")]
+    neighbours = [billing_account(session, number=f"3003{n:05d}") for n in range(NEIGHBOURS)]
     for account in accounts[:2]:
         link(session, user, account, primary=account is accounts[0])
     for account in accounts:
@@ -50,10 +58,15 @@ def customer_with_history(session: Session):
             period = f"{index // 12}-{index % 12 + 1:02d}"
             payment(session, account, date(index // 12, index % 12 + 1, 10), 80000 + back)
             if back < 12:
-                for zone in ("день", "ночь"):
-                    session.add(Charge(account_id=account.id, period=period, zone=zone, kwh=100, amount_kop=65000, tariff_kop=650))
                 session.add(MeterReading(meter_id=meter.id, period=period, source=SOURCE_BILLING, value1=1000 + back,
                                          value2=500 + back, read_on=date(index // 12, index % 12 + 1, 25)))
+    for back in range(12):
+        index = 2026 * 12 + 10 - back
+        for account in accounts + neighbours:
+            for zone in ("день", "ночь"):
+                session.add(Charge(account_id=account.id, period=f"{index // 12}-{index % 12 + 1:02d}", zone=zone,
+                                   kwh=100, amount_kop=65000, tariff_kop=650))
+        session.flush()
     session.commit()
     with db.get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))  # as autovacuum leaves the tables: index-only scans are possible

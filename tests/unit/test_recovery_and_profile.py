@@ -18,6 +18,7 @@ from lk_app.services.profile import (
     change_password,
     change_phone,
     confirm_new_email,
+    Device,
     device_name,
     request_email_change,
 )
@@ -32,6 +33,8 @@ from lk_app.services.recovery import (
 from lk_app.services.registration import PhoneProof, register_by_account
 from lk_app.services.sessions import issue_login_grant, redeem_login_grant, resolve_session
 from lk_app.services.sms_codes import CONFIRM_PHONE, issue_sms_code
+from lk_app.state.profile import field_errors
+from lk_app.state.recovery import reset_errors
 from tests.unit.factories import GOOD_PASSWORD, billing_account, registration_form
 
 IP = "203.0.113.20"
@@ -97,7 +100,7 @@ def test_a_reset_link_lives_one_hour_and_a_newer_one_kills_it(session, user):
 def test_a_refused_password_does_not_spend_the_link(session, user):
     request_recovery("100200300", Channel.EMAIL, ip=IP, requester=TAB, session=session)
     token = _token(_mails(session, user.email, "Восстановление")[-1])
-    assert "password" in reset_by_link(token, "short", "short", session=session).errors
+    assert "password" in reset_errors(reset_by_link(token, "short", "short", session=session))
     assert reset_link_state(token, session=session) is LinkState.VALID
 
 
@@ -114,8 +117,8 @@ def test_recovery_by_sms_code(session, user):
     browser = _session_of(user, session)
     request_recovery("100200300", Channel.SMS, ip=IP, requester=TAB, session=session)
     code = _last_code(session)
-    assert list(reset_by_sms("100200300", "000000" if code != "000000" else "111111", NEW_PASSWORD, NEW_PASSWORD,
-                             ip=IP, requester=TAB, session=session).errors) == ["code"]
+    assert list(reset_errors(reset_by_sms("100200300", "000000" if code != "000000" else "111111", NEW_PASSWORD, NEW_PASSWORD,
+                             ip=IP, requester=TAB, session=session))) == ["code"]
     assert reset_by_sms("100200300", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session).done
     assert resolve_session(browser, session=session) is None
     assert log_in("100200300", NEW_PASSWORD, ip=IP, session=session).status is LoginStatus.OK
@@ -124,7 +127,7 @@ def test_recovery_by_sms_code(session, user):
 def test_a_code_for_one_lk_does_not_reset_another(session, user):
     request_recovery("100200300", Channel.SMS, ip=IP, requester=TAB, session=session)
     code = _last_code(session)
-    assert list(reset_by_sms("999000111", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session).errors) == ["code"]
+    assert list(reset_errors(reset_by_sms("999000111", code, NEW_PASSWORD, NEW_PASSWORD, ip=IP, requester=TAB, session=session))) == ["code"]
 
 
 def test_a_locked_login_can_still_recover_and_the_lock_is_lifted(session, user):
@@ -146,10 +149,11 @@ def test_recovery_requests_are_limited_silently(session, user):
 
 def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(session, user):
     here, there = _session_of(user, session), _session_of(user, session)
-    assert change_password(user.id, "wrong-password-1", NEW_PASSWORD, NEW_PASSWORD, keep_session=here,
-                           session=session) == {"current_password": "Неверный текущий пароль."}
+    assert field_errors("password", change_password(user.id, "wrong-password-1", NEW_PASSWORD, NEW_PASSWORD, keep_session=here,
+                           session=session)) == {"current_password": "Неверный текущий пароль."}
     assert resolve_session(there, session=session) is not None
-    assert change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=here, session=session) == {}
+    assert field_errors("password", change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=here,
+                                                    session=session)) == {}
     assert resolve_session(here, session=session) is not None
     assert resolve_session(there, session=session) is None
     assert _mails(session, user.email, "изменён")
@@ -158,14 +162,14 @@ def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions
 def test_wrong_current_passwords_count_as_failed_logins(session, user):
     for _ in range(limits.LOGIN_PER_IDENTIFIER.count):
         change_password(user.id, "wrong-password-1", NEW_PASSWORD, NEW_PASSWORD, keep_session=None, session=session)
-    assert "Слишком много" in change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=None,
-                                              session=session)["current_password"]
+    assert "Слишком много" in field_errors("password", change_password(user.id, GOOD_PASSWORD, NEW_PASSWORD, NEW_PASSWORD, keep_session=None,
+                                              session=session))["current_password"]
     assert session.exec(select(LimitEvent)).first() is not None
 
 
 def test_a_new_email_is_used_only_after_its_link_and_the_old_one_is_told(session, user):
-    errors, address = request_email_change(user.id, "New@Example.RU", GOOD_PASSWORD, session=session)
-    assert (errors, address) == ({}, "New@example.ru")
+    address = request_email_change(user.id, "New@Example.RU", GOOD_PASSWORD, session=session)
+    assert (field_errors("email", address), address) == ({}, "New@example.ru")
     assert session.get(LkUser, user.id).email == "anna@example.ru"
     assert _mails(session, "anna@example.ru", "смена e-mail")
     token = _token(_mails(session, "New@example.ru", "нового e-mail")[-1])
@@ -176,8 +180,8 @@ def test_a_new_email_is_used_only_after_its_link_and_the_old_one_is_told(session
 
 
 def test_a_new_email_needs_the_password_and_a_valid_address(session, user):
-    assert "email_password" in request_email_change(user.id, "new@example.ru", "wrong-password-1", session=session)[0]
-    assert "new_email" in request_email_change(user.id, "new@", GOOD_PASSWORD, session=session)[0]
+    assert "email_password" in field_errors("email", request_email_change(user.id, "new@example.ru", "wrong-password-1", session=session))
+    assert "new_email" in field_errors("email", request_email_change(user.id, "new@", GOOD_PASSWORD, session=session))
     assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "new@example.ru")).first() is None
     assert CONFIRM_NEW_EMAIL != RESET_PASSWORD
 
@@ -187,13 +191,13 @@ def test_a_new_phone_needs_the_code_sent_to_it(session, user):
     issue_sms_code(new_phone, CONFIRM_PHONE, ip=IP, requester=TAB, session=session)
     code = _last_code(session, new_phone)
     wrong = "000000" if code != "000000" else "1"
-    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, wrong, TAB), GOOD_PASSWORD, keep_session=None,
-                                      session=session)
-    assert change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
-                        session=session) == {}
+    assert "sms_code" in field_errors("phone", change_phone(user.id, PhoneProof(new_phone, wrong, TAB), GOOD_PASSWORD, keep_session=None,
+                                      session=session))
+    assert field_errors("phone", change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
+                        session=session)) == {}
     assert session.get(LkUser, user.id).phone == new_phone
-    assert "sms_code" in change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
-                                      session=session)  # spent
+    assert "sms_code" in field_errors("phone", change_phone(user.id, PhoneProof(new_phone, code, TAB), GOOD_PASSWORD, keep_session=None,
+                                      session=session))  # spent
 
 
 def test_the_session_list_marks_this_one_and_leaves_out_dead_ones(session, user):
@@ -208,10 +212,11 @@ def test_the_session_list_marks_this_one_and_leaves_out_dead_ones(session, user)
 @pytest.mark.parametrize(
     ("agent", "name"),
     [
-        ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36", "Chrome, Android"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1", "Safari, iPhone"),
-        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36 Edg/126.0", "Edge, Windows"),
-        ("curl/8.0", "Браузер"),
+        ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36", Device("Chrome", "Android")),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Safari/604.1",
+         Device("Safari", "iPhone")),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0 Safari/537.36 Edg/126.0", Device("Edge", "Windows")),
+        ("curl/8.0", Device("", "")),  # the page says «Браузер»
     ],
 )
 def test_device_names(agent, name):

@@ -1,7 +1,5 @@
 """`seed-demo`: believable households, a year of charges and payments, the same on every run."""
 
-import io
-
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -17,6 +15,7 @@ from lk_app.clock import now
 from lk_app.db import session_scope
 from lk_app.models import AccountLink, BillingAccount, Charge, LkUser, Meter, MeterReading, Payment
 from lk_app.services.demo import demo_sample_accounts
+from lk_app.texts.billing import demo_summary
 
 
 def snapshot() -> list[list[dict]]:
@@ -42,11 +41,10 @@ def test_feminine_surnames_agree():
 
 
 def test_seed_makes_households_with_a_year_of_charges_and_payments(clean_db):
-    out = io.StringIO()
-    seed_demo(accounts=40, out=out)
+    printed = demo_summary(seed_demo(accounts=40))
 
     accounts, charges, payments = snapshot()
-    assert "лицевых счетов — 40" in out.getvalue()
+    assert "лицевых счетов — 40" in printed
     assert len(accounts) == len({a["number"] for a in accounts}) == 40
     for account in accounts:
         assert 6 <= len(account["number"]) <= 15 and account["number"].isdigit()
@@ -73,8 +71,8 @@ def test_seed_makes_households_with_a_year_of_charges_and_payments(clean_db):
 
 
 def test_every_household_has_a_meter_read_at_the_end_of_the_last_charged_month(clean_db):
-    seed_demo(accounts=10, out=io.StringIO())
-    seed_demo(accounts=10, out=io.StringIO())  # a rerun adds nothing
+    seed_demo(accounts=10)
+    seed_demo(accounts=10)  # a rerun adds nothing
 
     with session_scope() as session:
         meters = session.exec(select(Meter)).all()
@@ -86,21 +84,21 @@ def test_every_household_has_a_meter_read_at_the_end_of_the_last_charged_month(c
 
 
 def test_seed_is_the_same_on_every_run_and_for_any_count(clean_db):
-    seed_demo(accounts=12, out=io.StringIO())
+    seed_demo(accounts=12)
     first = snapshot()
     first_numbers = [a["number"] for a in first[0]]
 
-    seed_demo(accounts=12, out=io.StringIO())
+    seed_demo(accounts=12)
     assert snapshot() == first
 
-    seed_demo(accounts=20, out=io.StringIO())
+    seed_demo(accounts=20)
     assert [a["number"] for a in snapshot()[0]][:12] == first_numbers
 
 
 def test_sample_accounts_are_those_without_an_lk(clean_db):
     with session_scope() as session:
         assert database_is_empty(session=session)
-    seed_demo(accounts=8, out=io.StringIO())
+    seed_demo(accounts=8)
 
     with session_scope() as session:
         assert not database_is_empty(session=session)

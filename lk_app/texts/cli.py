@@ -1,0 +1,18 @@
+"""The words of the command line (`python -m lk_app`): what each command prints, and its errors."""
+
+DESCRIPTION = "LK — Личный кабинет"
+ERROR = "Ошибка: {error}"
+DATABASE_ERROR = "Ошибка базы данных ({where}): {detail}"
+DATABASE_HINT = "Проверьте REFLEX_DB_URL и выполните: python -m lk_app migrate"
+MIGRATED = "База данных обновлена до последней миграции."
+LEGACY_HASHES_LEFT = "Старых хешей паролей осталось: {count}"
+READINGS_EXPORTED = "Показаний за {period}: {count}"
+EBILLS_PROGRESS_LABEL = "Счета"
+EBILLS_PROGRESS = "send-ebills: {done} из {total}"
+EBILLS_DONE = ("Счета за {period}: поставлено в очередь {queued}, пропущено {skipped} "
+               "(отправлены раньше {already_sent}, адрес не подтверждён {unconfirmed}), не удалось собрать {failed}.")
+OPERATOR_PASSWORD_PROMPT = "Пароль оператора (Enter — сгенерировать): "
+OPERATOR_PASSWORD_AGAIN = "Ещё раз: "
+OPERATOR_PASSWORDS_DIFFER = "пароли не совпадают."
+OPERATOR_CREATED = "Оператор {login} создан. Вход — на странице входа, консоль — /operator."
+OPERATOR_PASSWORD = "Пароль: {password}"
