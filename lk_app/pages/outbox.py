@@ -3,10 +3,10 @@
 import reflex as rx
 
 from lk_app.components.layout import page
-from lk_app.state.demo import DemoState, OutboxRow
+from lk_app.state.demo import DemoState
 
 
-def _message(row: OutboxRow) -> rx.Component:
+def _message(row: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(

@@ -18,7 +18,7 @@ class OutboxView:
     recipient: str
     subject: str
     body_text: str
-    body_html: str | None
+    body_html: str  # "" for an SMS
     status: str
     created_at: str
     redacted: bool  # its bodies were wiped once it was sent: they held a link or a code
@@ -53,7 +53,7 @@ def recent_messages(*, session: Session, limit: int = 100) -> list[OutboxView]:
             recipient=row.recipient,
             subject=row.subject,
             body_text=row.body_text,
-            body_html=row.body_html,
+            body_html=row.body_html or "",
             status=row.status,
             created_at=f"{row.created_at:%d.%m.%Y %H:%M:%S} UTC",
             redacted=row.redacted_at is not None,
