@@ -48,25 +48,40 @@ class DroppableConnection:
     """The page's websockets to the backend, passed through Playwright so a test can drop one as a flaky mobile
     network or a frozen background tab does; Reflex then reconnects, hydrates again and reruns the page's on_load."""
 
+    HYDRATED = '"is_hydrated_rx_state_":true'
+
     def __init__(self, page: Page) -> None:
         self._page = page
         self.sockets: list[WebSocketRoute] = []
+        self._hydrated: set[int] = set()  # the sockets whose hydration the page has been sent
         page.route_web_socket(re.compile(r"/_event"), self._open)
 
     def _open(self, socket: WebSocketRoute) -> None:
-        socket.connect_to_server()
+        number = len(self.sockets)
+        server = socket.connect_to_server()
+        socket.on_message(server.send)
+
+        def to_page(message: str | bytes) -> None:
+            if isinstance(message, str) and self.HYDRATED in message.replace(" ", ""):
+                self._hydrated.add(number)
+            socket.send(message)
+
+        server.on_message(to_page)
         self.sockets.append(socket)
 
     def drop(self) -> None:
-        """Close the live websocket from the network's side, and wait until the page has opened a new one."""
+        """Close the live websocket from the network's side, and wait until the page has hydrated on a new one.
+
+        Until then the page's forms are disabled (`components.forms.form`): a click in between would be lost.
+        """
         opened = len(self.sockets)
         assert opened, "the page has no websocket to drop"
         self.sockets[-1].close()
 
-        def reconnected() -> bool:
-            return len(self.sockets) > opened
+        def rehydrated() -> bool:
+            return len(self.sockets) > opened and len(self.sockets) - 1 in self._hydrated
 
-        poll(reconnected, page=self._page)
+        poll(rehydrated, page=self._page)
 
 
 def e164(phone: str) -> str:
