@@ -47,8 +47,12 @@ def bump_epoch(user: LkUser, *, keep_session: str | None = None, session: Sessio
         )
 
 
-def tell_owner(user: LkUser, change: Change, *, email: str | None, phone: str | None, session: Session) -> None:
-    """Tell the e-mail and the confirmed phone the LK had before `change`, each with its own "it wasn't me" link."""
+def tell_owner(user: LkUser, change: Change, *, session: Session) -> None:
+    """Tell the e-mail and the confirmed phone the LK has now, before `change` is made, each with an «Это не я» link.
+
+    Call it before changing the contact: the channels told are the ones the LK had before the change.
+    """
+    email, phone = user.email, user.phone if user.phone_confirmed else None
     base = get_settings().public_url.rstrip("/")
     if email:
         token = issue_link_token(user.id, NOT_ME_EMAIL, email, NOT_ME_TTL, session=session)
@@ -57,8 +61,3 @@ def tell_owner(user: LkUser, change: Change, *, email: str | None, phone: str | 
     if phone:
         token = issue_link_token(user.id, NOT_ME_PHONE, phone, NOT_ME_TTL, session=session)
         queue_sms(session=session, to=phone, text=change_notice_sms(change.value, f"{base}/confirm?token={token}"))
-
-
-def previous_contacts(user: LkUser) -> dict[str, str | None]:
-    """The channels to tell of a change, taken before it: the e-mail, and the phone once it was confirmed."""
-    return {"email": user.email, "phone": user.phone if user.phone_confirmed else None}

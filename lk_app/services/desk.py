@@ -16,7 +16,7 @@ from lk_app.services import limits
 from lk_app.services.accounts import holder_name
 from lk_app.services.audit import Action, record_action, require_operator, shown_moment
 from lk_app.services.auth import FREE_FAILURES
-from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
+from lk_app.services.credentials import Change, bump_epoch, tell_owner
 from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.feedback import plain_text
 from lk_app.services.passwords import PasswordProblem, hash_password, password_problem
@@ -211,7 +211,7 @@ def set_email(operator_id: int, login: str, typed: str, *, caller_checked: bool,
     if refusals:
         return EmailSet(refusals=refusals)
     old = user.email or ""
-    tell_owner(user, Change.OPERATOR_EMAIL, **previous_contacts(user), session=session)
+    tell_owner(user, Change.OPERATOR_EMAIL, session=session)
     user.email, user.email_confirmed = email, False
     bump_epoch(user, session=session)
     queue_confirmation(user, session=session)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from lk_app.clock import now
 from lk_app.models import AuthSession, LkUser
 from lk_app.services import limits
-from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
+from lk_app.services.credentials import Change, bump_epoch, tell_owner
 from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.email_links import LinkState, mail_link, use_link_token
 from lk_app.services.passwords import PasswordProblem, hash_password, password_problem, verify_password
@@ -93,7 +93,7 @@ def change_password(
     if problem := password_problem(new, confirmation, forbidden=(user.login, user.email or "")):
         return problem
     user.password_hash = hash_password(new)
-    tell_owner(user, Change.PASSWORD, **previous_contacts(user), session=session)
+    tell_owner(user, Change.PASSWORD, session=session)
     bump_epoch(user, keep_session=keep_session, session=session)
     return None
 
@@ -113,7 +113,7 @@ def request_email_change(user_id: int, typed: str, password: str, *, session: Se
         return email
     mail_link(user, CONFIRM_NEW_EMAIL, email, ttl_hours=get_settings().email_link_ttl_hours, page="/confirm",
               template="confirm_new_email", session=session)
-    tell_owner(user, Change.EMAIL_REQUESTED, **previous_contacts(user), session=session)
+    tell_owner(user, Change.EMAIL_REQUESTED, session=session)
     return email
 
 
@@ -122,7 +122,7 @@ def confirm_new_email(token: str, *, keep_session: str | None = None, session: S
     verdict = use_link_token(token, CONFIRM_NEW_EMAIL, session=session)
     if verdict.state is LinkState.VALID:
         user = session.get(LkUser, verdict.token.user_id)
-        tell_owner(user, Change.EMAIL, **previous_contacts(user), session=session)
+        tell_owner(user, Change.EMAIL, session=session)
         user.email, user.email_confirmed = verdict.token.email, True
         bump_epoch(user, keep_session=keep_session, session=session)
     return verdict.state
@@ -140,7 +140,7 @@ def change_phone(
         return verdict.outcome
     if not use_phone_proof(verdict.code_id, proof.phone, CONFIRM_PHONE, session=session):
         return Check.NONE
-    tell_owner(user, Change.PHONE, **previous_contacts(user), session=session)
+    tell_owner(user, Change.PHONE, session=session)
     user.phone, user.phone_confirmed = proof.phone, True
     bump_epoch(user, keep_session=keep_session, session=session)
     return None

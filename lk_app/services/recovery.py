@@ -8,7 +8,7 @@ from sqlmodel import Session
 from lk_app.models import LkUser
 from lk_app.services import limits
 from lk_app.services.auth import find_user, identifier_key
-from lk_app.services.credentials import Change, bump_epoch, previous_contacts, tell_owner
+from lk_app.services.credentials import Change, bump_epoch, tell_owner
 from lk_app.services.email_links import (
     NOT_ME_EMAIL,
     NOT_ME_PURPOSES,
@@ -139,7 +139,7 @@ def reset_by_sms(
 def _set_password(user: LkUser, password: str, *, session: Session) -> None:
     """The new hash; a new epoch ends every session, link and code, the lock is lifted, and the owner is told."""
     user.password_hash = hash_password(password)
-    tell_owner(user, Change.RESET, **previous_contacts(user), session=session)
+    tell_owner(user, Change.RESET, session=session)
     bump_epoch(user, session=session)
     limits.forget(limits.LOGIN_PER_IDENTIFIER, user.login_key, session=session)
 
