@@ -1,11 +1,13 @@
 """All LK settings in one place, read from the environment and `.env`."""
 
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,7 +44,8 @@ class Settings(BaseSettings):
     contact_phone: str = "8 800 100-00-00"
     contact_hours: str = "пн–пт 8:00–20:00, сб 9:00–15:00"
     support_email: str = "support@example.ru"
-    readings_window: str = "15-26"
+    readings_window: str = "15-26"  # FIRST-LAST, days of the month 1-31: checked at start, see readings_days
+    timezone: str = "Europe/Moscow"  # the supplier's zone: times shown and every «today»; stored times stay UTC
     payment_url: str | None = None
 
     # The payee of every bill and its payment QR code (ГОСТ Р 56042-2014); checked in form at start.
@@ -66,6 +69,29 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     cookie_secure: bool | None = None  # None: Secure exactly when LK_PUBLIC_URL is https
 
+    @field_validator("readings_window")
+    @classmethod
+    def _readings_window_is_two_days(cls, value: str) -> str:
+        # Checked here, so that a wrong window stops the start instead of breaking the cabinet at render.
+        match = re.fullmatch(r"\s*([0-9]{1,2})\s*-\s*([0-9]{1,2})\s*", value)
+        if match is None or not 1 <= int(match[1]) <= int(match[2]) <= 31:
+            raise ValueError(
+                f"LK_READINGS_WINDOW={value!r} is refused: expected FIRST-LAST, two days of the month from 1 to 31, "
+                "the first not after the last, like 15-26 (a day past a month's length means its last day)"
+            )
+        return f"{int(match[1])}-{int(match[2])}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, like "Europe"
+            raise ValueError(
+                f"LK_TIMEZONE={value!r} is refused: not a known time zone; expected an IANA name like Europe/Moscow"
+            ) from None
+        return value
+
     @model_validator(mode="after")
     def _demo_only_outside_a_deployment(self) -> "Settings":
         # Demo mode shows every message's links and codes to anyone: never where real people get them.
@@ -78,6 +104,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def readings_days(self) -> tuple[int, int]:
+        """The first and last day of LK_READINGS_WINDOW, as checked at start."""
+        first, last = self.readings_window.split("-")
+        return int(first), int(last)
+
+    @property
     def has_provider(self) -> bool:
         """Whether a real e-mail or SMS provider is configured."""
         return bool(self.sendgrid_api_key or self.smsaero_email or self.smsaero_api_key)
@@ -88,6 +120,13 @@ class Settings(BaseSettings):
         if self.demo == "auto":
             return not self.has_provider and _is_this_machine(self.public_url)
         return self.demo
+
+    @property
+    def payment_page(self) -> str | None:
+        """LK_PAYMENT_URL; in demo mode without it, the demo's stand-in for a supplier's page, so «Оплатить» is there."""
+        if self.payment_url or not self.demo_mode:
+            return self.payment_url
+        return self.public_url.rstrip("/") + "/dev/pay?account={account}&amount={amount}"
 
     @property
     def backend_url(self) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from lk_app import clock
 from lk_app.billing.upsert import (
     Row,
     account_ids,
@@ -18,7 +19,6 @@ from lk_app.billing.upsert import (
     upsert_charges,
     upsert_meters,
 )
-from lk_app.clock import now
 from lk_app.db import session_scope
 from lk_app.models import BillingAccount
 from lk_app.models.meters import SOURCE_BILLING
@@ -91,7 +91,7 @@ def _household(index: int) -> DemoHousehold:
                                                  flat=flat),
         "email": email,
         "phone": phone,
-        "updated_at": now(),
+        "updated_at": clock.now(),
     }
     return DemoHousehold(index, account, rng.uniform(140, 300), habit, rng.randint(2, 5))
 
@@ -173,7 +173,7 @@ class DemoSummary:
 
 def seed_demo(accounts: int = 200) -> DemoSummary:
     """Upsert `accounts` demo households with twelve months of charges and payments and a meter; a rerun changes nothing."""
-    today = now().date()
+    today = clock.today()
     periods = _periods(today)
     account_count = charge_count = payment_count = 0
     for start in range(0, accounts, BATCH_ACCOUNTS):

@@ -7,10 +7,10 @@ it too, but a service never trusts its caller to have done so. The log has no ch
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from lk_app.clock import shown
 from lk_app.models import OPERATOR, AuditEntry, FeedbackTicket, LkUser
 
 
@@ -44,11 +44,6 @@ class AuditLine:
     detail: str
 
 
-def shown_moment(value: datetime) -> str:
-    """A moment as the console shows it."""
-    return f"{value:%d.%m.%Y %H:%M} UTC"
-
-
 def require_operator(operator_id: int | None, *, session: Session) -> LkUser:
     """The operator's own LK; NotAnOperator for anyone else."""
     operator = session.get(LkUser, operator_id) if operator_id else None
@@ -79,7 +74,7 @@ def audit_log(operator_id: int, *, session: Session, limit: int = 100) -> list[A
     rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     logins = logins_of([i for row in rows for i in (row.operator_id, row.user_id)], session=session)
     return [
-        AuditLine(shown_moment(row.created_at), logins.get(row.operator_id, ""), row.action, logins.get(row.user_id, ""),
+        AuditLine(shown(row.created_at), logins.get(row.operator_id, ""), row.action, logins.get(row.user_id, ""),
                   row.ticket_id, row.detail)
         for row in rows
     ]

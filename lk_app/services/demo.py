@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from lk_app.clock import shown
 from lk_app.models import AccountLink, BillingAccount, OutboxMessage
 from lk_app.settings import get_settings
 
@@ -55,7 +56,7 @@ def recent_messages(*, session: Session, limit: int = 100) -> list[OutboxView]:
             body_text=row.body_text,
             body_html=row.body_html or "",
             status=row.status,
-            created_at=f"{row.created_at:%d.%m.%Y %H:%M:%S} UTC",
+            created_at=shown(row.created_at),
             redacted=row.redacted_at is not None,
         )
         for row in rows

@@ -9,12 +9,13 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from lk_app.clock import shown
 from lk_app.models import OPERATOR, AccountLink, AuthSession, BillingAccount, LkUser
 from lk_app.models.users import CUSTOMER
 from lk_app.normal_forms import normalize_account_number, normalize_email, normalize_phone
 from lk_app.services import limits
 from lk_app.services.accounts import holder_name
-from lk_app.services.audit import Action, record_action, require_operator, shown_moment
+from lk_app.services.audit import Action, record_action, require_operator
 from lk_app.services.auth import FREE_FAILURES
 from lk_app.services.credentials import Change, bump_epoch, tell_owner
 from lk_app.services.email_address import EmailRefusal, new_email
@@ -181,11 +182,11 @@ def lk_card(operator_id: int, login: str, *, session: Session) -> LkCard | None:
         email_confirmed=user.email_confirmed,
         phone=user.phone or "",
         phone_confirmed=user.phone_confirmed,
-        created=shown_moment(user.created_at),
+        created=shown(user.created_at),
         migrated=user.migrated_at is not None,
         accounts=accounts,
         sessions=live,
-        logins=[LoginLine(shown_moment(s.created_at), s.ip, device_name(s.user_agent), s.revoked_at is None) for s in sessions],
+        logins=[LoginLine(shown(s.created_at), s.ip, device_name(s.user_agent), s.revoked_at is None) for s in sessions],
         failed_logins=failures,
         login_delayed=failures >= FREE_FAILURES,
         login_locked=failures >= limits.LOGIN_PER_IDENTIFIER.count,

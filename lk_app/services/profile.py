@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from lk_app.clock import now
+from lk_app.clock import now, shown
 from lk_app.models import AuthSession, LkUser
 from lk_app.services import limits
 from lk_app.services.credentials import Change, bump_epoch, tell_owner
@@ -168,7 +168,7 @@ def active_sessions(user_id: int, current: str | None, *, session: Session) -> l
     ).all()
     current_hash = secret_hash(current) if current else ""
     return [
-        SessionView(device_name(row.user_agent), row.ip, f"{row.last_seen_at:%d.%m.%Y %H:%M} UTC", row.id_hash == current_hash)
+        SessionView(device_name(row.user_agent), row.ip, shown(row.last_seen_at), row.id_hash == current_hash)
         for row in rows
     ]
 

@@ -1,5 +1,6 @@
 """Meter readings from LK: the reading window, the form, a submission's checks and the export for billing."""
 
+import calendar
 import enum
 import re
 from dataclasses import dataclass, field
@@ -8,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from lk_app.clock import now
+from lk_app import clock
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import BillingAccount, Charge, LkUser, Meter, MeterReading
 from lk_app.models.meters import SOURCE_LK
@@ -24,34 +25,41 @@ _READING = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
 
 @dataclass(frozen=True)
 class ReadingWindow:
-    """The days of the month when readings are accepted, both included."""
+    """The days of the month when readings are accepted, both included (LK_READINGS_WINDOW, 1-31).
+
+    A day past a month's length means that month's last day, the first day as well as the last: 25-31 is the
+    25th to the 30th in November and the 25th to the 28th (or 29th) in February, 30-31 is February's last day alone.
+    """
 
     first_day: int
     last_day: int
 
+    def _days(self, day: date) -> tuple[date, date]:
+        """The window's first and last day in the month of `day`."""
+        length = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=min(self.first_day, length)), day.replace(day=min(self.last_day, length))
+
     def is_open(self, today: date) -> bool:
         """Whether readings are accepted today."""
-        return self.first_day <= today.day <= self.last_day
+        first, last = self._days(today)
+        return first <= today <= last
 
     def closes(self, today: date) -> date:
         """The window's last day in this month."""
-        return today.replace(day=self.last_day)
+        return self._days(today)[1]
 
     def next_opening(self, today: date) -> date:
         """The first day of the next window that has not begun yet."""
-        if today.day < self.first_day:
-            return today.replace(day=self.first_day)
+        first = self._days(today)[0]
+        if today < first:
+            return first
         month = today.year * 12 + today.month  # the next month, counted from 0
-        return date(month // 12, month % 12 + 1, self.first_day)
+        return self._days(date(month // 12, month % 12 + 1, 1))[0]
 
 
-def reading_window(setting: str | None = None) -> ReadingWindow:
-    """The window of LK_READINGS_WINDOW ("15-26": days 15 to 26; days 1-28, so every month has them)."""
-    text = get_settings().readings_window if setting is None else setting
-    match = re.fullmatch(r"\s*([0-9]{1,2})\s*-\s*([0-9]{1,2})\s*", text)
-    if match is None or not 1 <= int(match[1]) <= int(match[2]) <= 28:
-        raise ValueError(f"LK_READINGS_WINDOW={text!r}: expected two days of the month, 1-28, like 15-26")
-    return ReadingWindow(int(match[1]), int(match[2]))
+def reading_window() -> ReadingWindow:
+    """The window of LK_READINGS_WINDOW ("15-26": days 15 to 26), checked when the settings load."""
+    return ReadingWindow(*get_settings().readings_days)
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,7 @@ def _slots(states: list[_MeterState]) -> list[ReadingSlot]:
         for zone in range(1, meter.zones + 1):
             last = ""
             if state.baseline is not None:
-                day = state.baseline.read_on or state.baseline.submitted_at.date()
+                day = state.baseline.read_on or clock.local(state.baseline.submitted_at).date()
                 last = f"{reading_text(_values(state.baseline, meter.zones)[zone - 1])} ({day:%d.%m.%Y})"
             current = reading_text(_values(state.current, meter.zones)[zone - 1]) if state.current else ""
             slots.append(ReadingSlot(f"m{meter.id}z{zone}", meter.number, meter.zones, zone, last, current))
@@ -195,11 +203,11 @@ def readings_form(user_id: int, number: str, *, session: Session) -> ReadingsFor
     if link is None:
         return None
     account_id = link.account_id
-    today = now().date()
-    period = period_of(today)
+    day = clock.today()
+    period = period_of(day)
     states = _meters(account_id, period, session=session)
-    sent = [state.current.submitted_at for state in states if state.current is not None]
-    return ReadingsForm(reading_window(), today, _slots(states), period, max(sent, default=None))
+    sent = max((state.current.submitted_at for state in states if state.current is not None), default=None)
+    return ReadingsForm(reading_window(), day, _slots(states), period, sent)
 
 
 def parse_reading(text: str) -> float | None:
@@ -231,11 +239,12 @@ def submit_readings(
     if link is None:
         return SubmissionOutcome(Submission.NOT_LINKED)
     account_id = link.account_id
-    moment = now()
-    today, period = moment.date(), period_of(moment.date())
+    moment = clock.now()
+    day = clock.local(moment).date()  # the supplier's date: 21:30 UTC on the 14th is already the 15th in Moscow
+    period = period_of(day)
     window = reading_window()
-    judged = {"window": window, "today": today, "period": period}
-    if not window.is_open(today):
+    judged = {"window": window, "today": day, "period": period}
+    if not window.is_open(day):
         return SubmissionOutcome(Submission.WINDOW_CLOSED, **judged)
     states = _meters(account_id, period, session=session)
     errors: dict[str, FieldRefusal] = {}
@@ -283,7 +292,7 @@ def submit_readings(
         reading.user_id = user_id
         session.add(reading)
     session.flush()
-    _mail_receipt(user_id, number, period, given, window.closes(today), session=session)
+    _mail_receipt(user_id, number, period, given, window.closes(day), session=session)
     return SubmissionOutcome(Submission.CORRECTED if corrected else Submission.ACCEPTED, **judged)
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from lk_app.clock import now
+from lk_app.clock import now, shown
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import FeedbackTicket, LkUser, TicketReply
 from lk_app.models.support import TICKET_CLOSED, TICKET_IN_WORK, TICKET_NEW, TICKET_STATUSES
-from lk_app.services.audit import Action, logins_of, record_action, require_operator, shown_moment
+from lk_app.services.audit import Action, logins_of, record_action, require_operator
 from lk_app.services.feedback import MESSAGE_MAX, plain_text
 
 PREVIEW_LENGTH = 80
@@ -72,7 +72,7 @@ def tickets_in(operator_id: int, status: str, *, session: Session, limit: int = 
     rows = session.exec(select(FeedbackTicket).where(FeedbackTicket.status == status).order_by(order).limit(limit)).all()
     operators = logins_of((row.operator_id for row in rows), session=session)
     return [
-        TicketLine(row.id, shown_moment(row.created_at), row.name, row.contact,
+        TicketLine(row.id, shown(row.created_at), row.name, row.contact,
                    " ".join(row.message.split())[:PREVIEW_LENGTH], operators.get(row.operator_id, ""))
         for row in rows
     ]
@@ -88,7 +88,7 @@ def ticket_detail(operator_id: int, number: int, *, session: Session) -> TicketD
     operators = logins_of([ticket.operator_id, *(reply.operator_id for reply in replies)], session=session)
     return TicketDetail(
         number=ticket.id,
-        created=shown_moment(ticket.created_at),
+        created=shown(ticket.created_at),
         status=ticket.status,
         name=ticket.name,
         contact=ticket.contact,
@@ -96,7 +96,7 @@ def ticket_detail(operator_id: int, number: int, *, session: Session) -> TicketD
         account_number=ticket.account_number or "",
         message=ticket.message,
         operator=operators.get(ticket.operator_id, ""),
-        replies=[ReplyLine(shown_moment(r.created_at), operators.get(r.operator_id, ""), r.body) for r in replies],
+        replies=[ReplyLine(shown(r.created_at), operators.get(r.operator_id, ""), r.body) for r in replies],
     )
 
 
