@@ -31,6 +31,20 @@ def normalize_phone(text: str) -> str | None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
+
+# A stored mobile number as people read it, «+7 912 345-67-89», with no-break spaces; plain hyphens, so that it
+# reads and is found as typed (Chromium may break after one: the pages show it in a `white-space: nowrap` span,
+# `components.forms.phone_number`, which formats the numbers of a page's state with the same pattern and layout).
+SHOWN_PHONE_PATTERN = r"^\+7(\d{3})(\d{3})(\d{2})(\d{2})$"
+SHOWN_PHONE_LAYOUT = "+7\u00a0{}\u00a0{}-{}-{}"
+
+
+def display_phone(e164: str) -> str:
+    """+79123456789 as «+7 912 345-67-89» on one line; anything that is not a stored mobile number as it is."""
+    match = re.fullmatch(SHOWN_PHONE_PATTERN, e164)
+    return SHOWN_PHONE_LAYOUT.format(*match.groups()) if match else e164
+
+
 _NUMBER_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{6,15}")
 

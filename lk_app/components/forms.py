@@ -1,6 +1,11 @@
 """Form fields with a visible label tied to the input and the field's error right under it."""
 
+import json
+
 import reflex as rx
+
+from lk_app.normal_forms import SHOWN_PHONE_LAYOUT, SHOWN_PHONE_PATTERN
+from lk_app.texts.access import PHONE_HINT
 
 
 def _labelled(label: str, ident: str | rx.Var, error: rx.Var, control: rx.Component, hint: str) -> rx.Component:
@@ -19,9 +24,22 @@ def _labelled(label: str, ident: str | rx.Var, error: rx.Var, control: rx.Compon
     )
 
 
+# A refused field is framed in red, and so is its focus ring. Radix draws a text field's border and ring on the box
+# around the input, which takes the style, so the box is painted by the input's own `aria-invalid`.
+_REFUSED_BOX = {
+    "&:has([aria-invalid=true])": {"boxShadow": "inset 0 0 0 1px var(--red-9)", "outlineColor": "var(--red-9)"},
+}
+_REFUSED_CHECKBOX = {"&[aria-invalid=true]": {"outline": "2px solid var(--red-9)", "outlineOffset": "1px"}}
+
+
+def _refusal_props(ident: str | rx.Var, error: rx.Var) -> dict:
+    """What marks a control refused for screen readers and ties its error to it."""
+    return {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": ident + "-error"}
+
+
 def _invalid_props(name: str, ident: str | rx.Var, error: rx.Var) -> dict:
-    return {"id": ident, "name": name, "aria_invalid": rx.cond(error != "", "true", "false"),
-            "aria_describedby": ident + "-error", "size": "3", "width": "100%"}
+    return {"id": ident, "name": name, **_refusal_props(ident, error), "size": "3", "width": "100%",
+            "style": _REFUSED_BOX}
 
 
 def field(
@@ -58,8 +76,8 @@ def checkbox(
     ident = name if input_id is None else input_id
     return rx.vstack(
         rx.hstack(
-            rx.el.input(type="checkbox", id=ident, name=name, style={"width": "20px", "height": "20px", "flexShrink": "0"},
-                        **input_props),
+            rx.el.input(type="checkbox", id=ident, name=name, **_refusal_props(ident, error),
+                        style={"width": "20px", "height": "20px", "flexShrink": "0", **_REFUSED_CHECKBOX}, **input_props),
             rx.el.label(label, html_for=ident),
             align="start",
             spacing="2",
@@ -98,7 +116,12 @@ def input_text(input_id: str) -> rx.Var:
     return rx.Var(_js_expr=f"(document.getElementById({input_id!r})?.value ?? '')", _var_type=str)
 
 
-PHONE_HINT = "Мобильный номер России, например +7 912 345-67-89."
+def phone_number(e164: rx.Var) -> rx.Component:
+    """A stored phone of the page's state, written in the browser as `display_phone` writes it, on one line."""
+    layout = json.dumps(SHOWN_PHONE_LAYOUT.format("$1", "$2", "$3", "$4"))
+    shown = rx.Var(_js_expr=f"String({e164!s}).replace(/{SHOWN_PHONE_PATTERN}/, {layout})", _var_type=str,
+                   _var_data=e164._get_all_var_data())
+    return rx.text.span(shown, white_space="nowrap")
 
 
 def phone_with_code_button(state, label: str, error: rx.Var, button: str) -> rx.Component:
@@ -120,7 +143,7 @@ def phone_with_code_button(state, label: str, error: rx.Var, button: str) -> rx.
 def consent_checkbox(error: rx.Var) -> rx.Component:
     """The consent to the processing of personal data, with the policy a click away."""
     return checkbox(
-        rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy.html", is_external=True), ")"),
+        rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy", is_external=True), ")"),
         "consent",
         error,
     )

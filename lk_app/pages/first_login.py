@@ -2,9 +2,10 @@
 
 import reflex as rx
 
-from lk_app.components.forms import PHONE_HINT, consent_checkbox, field, form, input_text, phone_with_code_button, submit
+from lk_app.components.forms import consent_checkbox, field, form, input_text, phone_with_code_button, submit
 from lk_app.components.layout import alert, page
 from lk_app.state.first_login import FirstLoginState as S
+from lk_app.texts.access import PHONE_HINT
 
 TITLE = "Первый вход"
 
@@ -28,7 +29,7 @@ def _prove_step() -> rx.Component:
 
 def _sms_panel() -> rx.Component:
     return rx.vstack(
-        phone_with_code_button(S, "Телефон", S.sms_phone_error, "Отправить смс"),
+        phone_with_code_button(S, "Телефон", S.sms_phone_error, "Отправить СМС"),
         rx.hstack(
             rx.box(
                 field("Код подтверждения", "sms_code", S.code_field_error, input_mode="numeric", autocomplete="one-time-code"),
@@ -45,41 +46,70 @@ def _sms_panel() -> rx.Component:
     )
 
 
+def _proved_account() -> rx.Component:
+    """What step 1 proved, read-only, and the way back to change it: the surname is asked once."""
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.text("Лицевой счёт ", rx.text.strong(S.account_number)),
+                rx.button("Изменить", type="button", variant="ghost", on_click=S.change_account(input_text("email"))),
+                justify="between",
+                align="center",
+                spacing="3",
+                width="100%",
+            ),
+            field("Фамилия", "surname", S.errors.get("surname", ""), value=S.surname, read_only=True, variant="soft",
+                  color_scheme="gray"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _confirmation_choice() -> rx.Component:
+    """«Подтверждение по e-mail» or «… по СМС»: a radio group named by its label (arrow keys move the choice)."""
+    return rx.vstack(
+        rx.text("Способ подтверждения", id="method-label", weight="medium"),
+        rx.radio_cards.root(
+            rx.radio_cards.item("Подтверждение по e-mail", value="email"),
+            rx.radio_cards.item("Подтверждение по СМС", value="sms"),
+            value=S.method,
+            on_value_change=S.set_method,
+            columns="1",  # one option a line: each name whole in the 440-px card and on a 320-px phone
+            aria_labelledby="method-label",
+            width="100%",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def _register_step() -> rx.Component:
     return form(
         rx.vstack(
-            rx.text("Лицевой счёт ", rx.text.strong(S.account_number), ". Заполните данные для входа."),
-            field("Фамилия", "surname", S.errors.get("surname", ""), default_value=S.surname, autocomplete="family-name"),
+            _proved_account(),
+            rx.text("Заполните данные для входа."),
             field("Новый пароль", "password", S.errors.get("password", ""), type="password", autocomplete="new-password",
                   hint="От 8 до 20 символов; не совпадает с номером счёта и e-mail."),
             field("Подтверждение пароля", "password_confirmation", rx.Var.create(""), type="password", autocomplete="new-password"),
             field("E-mail", "email", S.errors.get("email", ""), type="email", default_value=S.email, autocomplete="email"),
-            # On the SMS tab its own «Телефон» takes over, prefilled from this one.
+            _confirmation_choice(),
+            # By SMS the panel's own «Телефон» takes over, prefilled from this one.
             rx.cond(
                 S.method == "email",
-                field("Телефон", "phone", S.errors.get("phone", ""), type="tel", default_value=S.phone, autocomplete="tel",
-                      hint="Необязательно. " + PHONE_HINT, on_blur=S.remember_phone),
-                rx.fragment(),
-            ),
-            consent_checkbox(S.errors.get("consent", "")),
-            # The panels stand outside the tabs: a tab panel is named after its tab, and a panel
-            # named «…по e-mail» would answer to the «E-mail» label as well.
-            rx.tabs.root(
-                rx.tabs.list(
-                    rx.tabs.trigger("Подтверждение по e-mail", value="email"),
-                    rx.tabs.trigger("Подтверждение по СМС", value="sms"),
+                rx.vstack(
+                    rx.text("Мы отправим ссылку для подтверждения на указанный адрес.", size="2"),
+                    field("Телефон", "phone", S.errors.get("phone", ""), type="tel", default_value=S.phone,
+                          autocomplete="tel", hint="Необязательно. " + PHONE_HINT, on_blur=S.remember_phone),
+                    spacing="3",
+                    width="100%",
                 ),
-                value=S.method,
-                on_change=S.set_method,
-                width="100%",
-            ),
-            rx.cond(
-                S.method == "email",
-                rx.text("Мы отправим ссылку для подтверждения на указанный адрес.", size="2"),
                 _sms_panel(),
             ),
             rx.cond(S.form_error != "", alert(S.form_error), rx.fragment()),
             rx.cond(S.already_registered, rx.link("Забыли пароль?", href="/forgot"), rx.fragment()),
+            consent_checkbox(S.errors.get("consent", "")),
             submit("Сохранить", S.busy),
             spacing="3",
             width="100%",
@@ -93,7 +123,6 @@ def _sent_step() -> rx.Component:
     return rx.vstack(
         alert(rx.fragment("Ссылка для подтверждения отправлена на ", rx.text.strong(S.sent_to), "."), color="green"),
         rx.text("Откройте письмо и нажмите на ссылку. Если письма нет, проверьте папку «Спам»."),
-        rx.link("Вход в Личный кабинет", href="/"),
         spacing="3",
         width="100%",
     )

@@ -86,13 +86,14 @@ def forgot_page() -> rx.Component:
         TITLE,
         rx.match(
             S.step,
-            ("sent", rx.vstack(alert(S.notice, color="blue"), rx.link("Вход в Личный кабинет", href="/"), width="100%")),
+            ("sent", alert(S.notice, color="blue")),
             ("code", _code()),
             ("done", _done()),
             _ask(),
         ),
         _contact_centre(),
-        rx.link("← Вход в Личный кабинет", href="/", size="2"),
+        # Once done, «Войти» is the way back.
+        rx.cond(S.step == "done", rx.fragment(), rx.link("← Вход в Личный кабинет", href="/", size="2")),
         on_visit=S.start,
     )
 

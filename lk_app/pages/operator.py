@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, field, form, text_area_field
+from lk_app.components.forms import checkbox, field, form, phone_number, text_area_field
 from lk_app.components.layout import alert, device_text, labelled_row, page
 from lk_app.state.audit import AuditState
 from lk_app.state.operator_desk import CALLER_CHECKED_FIELD, NEW_EMAIL_FIELD, QUERY_FIELD, OperatorState
@@ -42,7 +42,7 @@ def _found(lk: rx.Var) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(lk.login, weight="bold"),
-            rx.text(lk.email, " ", lk.phone, size="2"),
+            rx.text(lk.email, " ", phone_number(lk.phone), size="2"),
             rx.text("Счета: ", lk.accounts, size="2", color_scheme="gray"),
             spacing="0",
             flex_grow="1",
@@ -120,7 +120,7 @@ def _card() -> rx.Component:
         rx.heading("ЛК ", C.login, as_="h2", size="4"),
         labelled_row("E-mail", rx.cond(C.email != "", C.email, "не указан")),
         rx.cond(C.email != "", _mark(C.email_confirmed, "e-mail подтверждён", "e-mail не подтверждён"), rx.fragment()),
-        labelled_row("Телефон", rx.cond(C.phone != "", C.phone, "не указан")),
+        labelled_row("Телефон", rx.cond(C.phone != "", phone_number(C.phone), "не указан")),
         rx.cond(C.phone != "", _mark(C.phone_confirmed, "телефон подтверждён", "телефон не подтверждён"), rx.fragment()),
         labelled_row("Создан", C.created),
         rx.cond(C.migrated, rx.text("Перенесён из старого Личного кабинета.", size="2"), rx.fragment()),

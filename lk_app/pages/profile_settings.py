@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import field, form, phone_with_code_button
+from lk_app.components.forms import field, form, phone_number, phone_with_code_button
 from lk_app.components.layout import alert, device_text, labelled_row
 from lk_app.state.profile import ProfileState as S
 
@@ -54,7 +54,7 @@ def _phone() -> rx.Component:
     return form(
         rx.vstack(
             rx.heading("Телефон", as_="h3", size="3"),
-            labelled_row("Сейчас", rx.cond(S.phone != "", S.phone, "не указан")),
+            labelled_row("Сейчас", rx.cond(S.phone != "", phone_number(S.phone), "не указан")),
             phone_with_code_button(S, "Новый телефон", S.sms_phone_error, "Получить код"),
             field("Код подтверждения", "sms_code", S.code_error, input_mode="numeric", autocomplete="one-time-code"),
             field("Пароль для смены телефона", "phone_password", S.errors.get("phone_password", ""), type="password",

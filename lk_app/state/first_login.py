@@ -19,7 +19,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
 
     step: str = "prove"  # prove → register → sent
     account_number: str = ""
-    surname: str = ""
+    surname: str = ""  # as typed in step 1; from step 2 on, the holder's as the proof found it
     email: str = ""
     phone: str = ""
     method: str = "email"
@@ -49,8 +49,19 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         self._forget_phone_code()
 
     @rx.event
+    def change_account(self, email: str):
+        """«Изменить»: back to step 1 with the number and surname as they were, and the e-mail typed so far."""
+        self.email = str(email).strip()[:254]
+        self._account_id = None
+        self.errors = {}
+        self.form_error = ""
+        self.already_registered = False
+        self.step = "prove"
+        return rx.set_focus("account_number")
+
+    @rx.event
     def set_method(self, method: str):
-        """The chosen confirmation tab."""
+        """The chosen way of confirmation: «по e-mail» or «по СМС»."""
         if method in ("email", "sms"):
             self.method = method
 
@@ -64,6 +75,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
     @rx.event
     async def prove(self, form_data: dict):
         """Step 1: the account number and the holder's surname."""
+        self._account_id = None  # a new pair is judged afresh, whatever was proved before
         self.account_number = str(form_data.get("account_number", "")).strip()[:40]
         self.surname = str(form_data.get("surname", "")).strip()[:100]
         self.form_error = ""
@@ -77,7 +89,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         result = await in_transaction(lambda session: prove_account(number, surname, ip=ip, session=session))
         if result.proof is Proof.PROVED:
             self._account_id = result.account_id
-            self.account_number = result.account_number
+            self.account_number, self.surname = result.account_number, result.surname
             self.step = "register"
             self.errors = {}
             return rx.set_focus("password")
@@ -91,7 +103,6 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
         if self._account_id is None:
             self.start()
             return
-        self.surname = str(form_data.get("surname", "")).strip()[:100]
         self.email = str(form_data.get("email", "")).strip()[:254]
         by_sms = self.method == "sms"
         if by_sms:
@@ -104,7 +115,7 @@ class FirstLoginState(PhoneCodeMixin, rx.State):
             yield rx.set_focus("sms_phone" if not self.sms_phone else "sms_code")
             return
         form = RegistrationForm(
-            surname=self.surname,
+            surname=self.surname,  # the proved one, not the form's: the service checks it against the account again
             password=str(form_data.get("password", ""))[:200],
             confirmation=str(form_data.get("password_confirmation", ""))[:200],
             email=self.email,

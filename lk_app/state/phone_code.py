@@ -9,7 +9,7 @@ from lk_app.services.sms_codes import CONFIRM_PHONE, Check, Issue, check_sms_cod
 from lk_app.services.tokens import new_secret
 from lk_app.state.session import SessionState
 from lk_app.state.threads import in_transaction
-from lk_app.texts.access import CODE_REFUSALS, CODE_SENT, CODE_WAIT, CODES_LIMITED, PHONE_FORMAT, TRIES_LEFT
+from lk_app.texts.access import CODE_REFUSALS, CODE_SENT, CODE_WAIT, CODES_LIMITED, PHONE_FORMAT, TRIES_LEFT, phone_in_text
 
 
 class PhoneCodeMixin(rx.State, mixin=True):
@@ -57,7 +57,7 @@ class PhoneCodeMixin(rx.State, mixin=True):
 
     @rx.event
     async def send_code(self, phone_text: str):
-        """«Отправить смс» / «Получить код»: a code to the phone in the field, within the limits."""
+        """«Отправить СМС» / «Получить код»: a code to the phone in the field, within the limits."""
         self._take_phone(phone_text)
         phone = normalize_phone(self.sms_phone)
         self.sms_notice = ""
@@ -69,7 +69,7 @@ class PhoneCodeMixin(rx.State, mixin=True):
             lambda session: issue_sms_code(phone, CONFIRM_PHONE, ip=ip, requester=requester, session=session)
         )
         if issued.outcome is Issue.SENT:
-            self.sms_notice = CODE_SENT.format(phone=phone)
+            self.sms_notice = CODE_SENT.format(phone=phone_in_text(phone))
             self._sms_code = self.sms_code_error = ""
         elif issued.outcome is Issue.WAIT:
             self.sms_phone_error = CODE_WAIT.format(seconds=issued.retry_after_seconds)

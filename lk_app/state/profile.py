@@ -29,6 +29,7 @@ from lk_app.texts.access import (
     PHONE_CHANGED,
     PHONE_FORMAT,
     password_refusal,
+    phone_in_text,
 )
 from lk_app.texts.common import email_refusal
 
@@ -158,7 +159,7 @@ class ProfileState(PhoneCodeMixin, rx.State):
             lambda session: change_phone(user.user_id, proof, password, keep_session=keep, session=session)
         )
         errors = field_errors("phone", refusal)
-        self._say("phone", PHONE_CHANGED.format(phone=phone), errors)
+        self._say("phone", PHONE_CHANGED.format(phone=phone_in_text(phone)), errors)
         yield rx.set_value("phone_password", "")
         if errors:
             yield rx.set_focus(next(iter(errors)))

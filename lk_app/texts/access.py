@@ -1,6 +1,7 @@
 """The words of getting in and the profile: first login, registration, login, the old portal, links, recovery."""
 
 from lk_app.billing.problems import RowProblem
+from lk_app.normal_forms import display_phone
 from lk_app.services.auth import LoginStatus
 from lk_app.services.email_address import EmailRefusal
 from lk_app.services.old_portal import FirstEmail, LegacyFault, LegacyImportError, LegacyImportReport, LegacyProblem
@@ -27,7 +28,16 @@ CODE_REFUSALS = {
     Check.NONE: "Код не запрашивался или уже использован. Запросите новый код.",
 }
 TRIES_LEFT = " Осталось попыток: {tries}."
-PHONE_FORMAT = "Укажите мобильный номер России, например +7 912 345-67-89."
+
+
+def phone_in_text(e164: str) -> str:
+    """A phone inside a sentence (a hint, a notice), which has no nowrap span: non-breaking hyphens hold it together."""
+    return display_phone(e164).replace("-", "\u2011")
+
+
+PHONE_EXAMPLE = phone_in_text("+79123456789")
+PHONE_FORMAT = f"Укажите мобильный номер России, например {PHONE_EXAMPLE}."
+PHONE_HINT = f"Мобильный номер России, например {PHONE_EXAMPLE}."
 LOGIN_TAKEN = "Этот логин недоступен. Придумайте другой или воспользуйтесь «Забыли пароль?»."
 LOGIN_REFUSALS = {
     LoginRefusal.FORMAT: "Логин — от 3 до 32 символов: буквы, цифры, точка, дефис и подчёркивание.",

@@ -8,6 +8,7 @@ from sqlmodel import select
 from lk_app import db
 from lk_app.models import LkUser
 from lk_app.services.sessions import resolve_session
+from lk_app.texts.access import phone_in_text
 from tests.e2e.helpers import (
     PASSWORD,
     e164,
@@ -156,7 +157,7 @@ def test_a_new_phone_by_sms_code(page: Page, lk):
     page.get_by_label("Код подтверждения").fill(lk.smsaero.codes_for(e164(phone))[-1])
     page.get_by_label("Пароль для смены телефона").fill(PASSWORD)
     page.get_by_role("button", name="Сменить телефон").click()
-    expect(page.get_by_text(f"Телефон изменён на {e164(phone)}")).to_be_visible()
+    expect(page.get_by_text(f"Телефон изменён на {phone_in_text(e164(phone))}")).to_be_visible()
 
 
 def test_a_session_token_planted_before_login_does_not_survive_it(page: Page, lk):

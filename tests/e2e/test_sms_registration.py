@@ -23,14 +23,14 @@ from tests.e2e.helpers import (
 from tests.fakes.sendgrid_server import links_in
 
 
-def _sms_tab(page: Page, lk, customer, phone: str) -> None:
-    """Steps 1 and 2 of first login up to a code sent to `phone` on the SMS tab."""
+def _by_sms(page: Page, lk, customer, phone: str) -> None:
+    """Steps 1 and 2 of first login up to a code sent to `phone` by «Подтверждение по СМС»."""
     prove(page, customer.number, customer.surname)
     fill_registration(page, customer, submit=False)
-    page.get_by_role("tab", name="Подтверждение по СМС").click()
-    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
+    page.get_by_role("radio", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить СМС")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_label("Телефон").fill(phone)
-    page.get_by_role("button", name="Отправить смс").click()
+    page.get_by_role("button", name="Отправить СМС").click()
     expect(page.get_by_text("Код отправлен")).to_be_visible()
 
 
@@ -45,7 +45,7 @@ def _wrong(code: str) -> str:
 
 def test_first_login_confirmed_by_sms_enters_the_cabinet_at_once(page: Page, lk):
     customer, phone = load_customer(), new_phone()
-    _sms_tab(page, lk, customer, phone)
+    _by_sms(page, lk, customer, phone)
     expect(page.get_by_text("Повторная отправка")).to_be_visible()  # the countdown
     page.get_by_label("Код подтверждения").fill(_code(lk, phone))
     page.get_by_role("button", name="ОК").click()
@@ -61,7 +61,7 @@ def test_a_connection_dropped_while_the_customer_reads_the_sms_loses_nothing(pag
     # page's on_load when it reconnects. Before, that sent the customer back to step 1 with the code forgotten.
     connection = DroppableConnection(page)
     customer, phone = load_customer(), new_phone()
-    _sms_tab(page, lk, customer, phone)
+    _by_sms(page, lk, customer, phone)
     code = _code(lk, phone)
     connection.drop()
     page.get_by_label("Код подтверждения").fill(code)
@@ -71,22 +71,22 @@ def test_a_connection_dropped_while_the_customer_reads_the_sms_loses_nothing(pag
     expect_on_cabinet(page, customer)
 
 
-def test_the_phone_typed_in_the_form_prefills_the_sms_tab(page: Page, lk):
+def test_the_phone_typed_in_the_form_prefills_the_by_sms(page: Page, lk):
     customer, phone = load_customer(), new_phone()
     prove(page, customer.number, customer.surname)
     page.get_by_label("Телефон").fill(phone)
     page.get_by_label("Телефон").blur()
-    page.get_by_role("tab", name="Подтверждение по СМС").click()
-    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
+    page.get_by_role("radio", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить СМС")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     expect(page.get_by_label("Телефон")).to_have_value(phone)
 
 
-def test_save_on_the_sms_tab_before_the_code_is_refused(page: Page, lk):
+def test_save_by_sms_before_the_code_is_refused(page: Page, lk):
     customer = load_customer()
     prove(page, customer.number, customer.surname)
     fill_registration(page, customer, submit=False)
-    page.get_by_role("tab", name="Подтверждение по СМС").click()
-    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
+    page.get_by_role("radio", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить СМС")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#sms_code-error")).to_contain_text("подтвердите телефон")
     expect(page.get_by_label("E-mail")).to_have_count(1)  # the rest of the form is still there
@@ -94,7 +94,7 @@ def test_save_on_the_sms_tab_before_the_code_is_refused(page: Page, lk):
 
 def test_five_wrong_codes_kill_the_code_and_the_right_one_is_refused_after(page: Page, lk):
     customer, phone = load_customer(), new_phone()
-    _sms_tab(page, lk, customer, phone)
+    _by_sms(page, lk, customer, phone)
     code = _code(lk, phone)
     for left in (4, 3, 2, 1):
         page.get_by_label("Код подтверждения").fill(_wrong(code))
@@ -111,8 +111,8 @@ def test_five_wrong_codes_kill_the_code_and_the_right_one_is_refused_after(page:
 
 def test_pressing_send_again_and_again_sends_one_sms_and_says_when(page: Page, lk):
     customer, phone = load_customer(), new_phone()
-    _sms_tab(page, lk, customer, phone)
-    button = page.get_by_role("button", name="Отправить смс")
+    _by_sms(page, lk, customer, phone)
+    button = page.get_by_role("button", name="Отправить СМС")
     expect(button).to_be_disabled()  # while the countdown runs, which says when
     expect(page.get_by_text(re.compile(r"Повторная отправка — через \d+ с"))).to_be_visible()
     for _ in range(20):
@@ -125,17 +125,17 @@ def test_pressing_send_again_and_again_sends_one_sms_and_says_when(page: Page, l
 def test_a_phone_that_is_not_a_russian_mobile_is_refused(page: Page, lk):
     customer = load_customer()
     prove(page, customer.number, customer.surname)
-    page.get_by_role("tab", name="Подтверждение по СМС").click()
-    expect(page.get_by_role("button", name="Отправить смс")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
+    page.get_by_role("radio", name="Подтверждение по СМС").click()
+    expect(page.get_by_role("button", name="Отправить СМС")).to_be_visible()  # the SMS panel replaced the form's «Телефон»
     page.get_by_label("Телефон").fill("+7 495 123-45-67")
-    page.get_by_role("button", name="Отправить смс").click()
+    page.get_by_role("button", name="Отправить СМС").click()
     expect(page.locator("#sms_phone-error")).to_contain_text("мобильный номер России")
 
 
 def test_a_gateway_that_hangs_gets_a_calm_answer_and_no_second_sms(page: Page, lk):
     customer, phone = load_customer(), new_phone()
     lk.smsaero.hang_next(3)  # longer than the app's provider timeout of 2 s
-    _sms_tab(page, lk, customer, phone)
+    _by_sms(page, lk, customer, phone)
     lk.smsaero.wait_for_sms(e164(phone), timeout=20)
 
     def abandoned() -> bool:
