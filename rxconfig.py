@@ -6,6 +6,7 @@ import reflex as rx
 from pydantic import ValidationError
 from reflex.plugins.sitemap import SitemapPlugin
 
+from lk_app.dev_server import NotFoundStatusPlugin
 from lk_app.settings import get_settings
 from lk_app.theme import ACCENT, GRAY, LkThemePlugin
 
@@ -21,7 +22,10 @@ config = rx.Config(
     redis_url=settings.redis_url,
     show_built_with_reflex=False,
     telemetry_enabled=False,
-    plugins=[LkThemePlugin(theme=rx.theme(accent_color=ACCENT, gray_color=GRAY, radius="medium", has_background=True))],
+    plugins=[
+        LkThemePlugin(theme=rx.theme(accent_color=ACCENT, gray_color=GRAY, radius="medium", has_background=True)),
+        NotFoundStatusPlugin(),  # the dev server answers an unknown page with 404, as production does
+    ],
     disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
     # LK has no dynamic components: pages import only the Radix parts they use, not the whole library each.
     frontend_lazy_bundled_libraries=True,

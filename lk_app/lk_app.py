@@ -8,15 +8,21 @@ import reflex as rx
 from lk_app import logs
 from lk_app.pages.cabinet import cabinet_page
 from lk_app.pages.confirm import confirm_page
+from lk_app.pages.demo_payment import TITLE as DEMO_PAYMENT_TITLE
+from lk_app.pages.demo_payment import demo_payment_page
 from lk_app.pages.feedback import TITLE as FEEDBACK_TITLE
 from lk_app.pages.feedback import feedback_page
 from lk_app.pages.first_login import first_login_page
 from lk_app.pages.forgot import forgot_page, reset_page
 from lk_app.pages.login import TITLE as LOGIN_TITLE
 from lk_app.pages.login import login_page
+from lk_app.pages.not_found import TITLE as NOT_FOUND_TITLE
+from lk_app.pages.not_found import not_found_page
 from lk_app.pages.operator import TITLE as OPERATOR_TITLE
 from lk_app.pages.operator import operator_page
 from lk_app.pages.outbox import outbox_page
+from lk_app.pages.privacy import TITLE as PRIVACY_TITLE
+from lk_app.pages.privacy import privacy_page
 from lk_app.pages.register import register_page
 from lk_app.pages.settings import settings_page
 from lk_app.pages.unsubscribe import TITLE as UNSUBSCRIBE_TITLE
@@ -28,8 +34,8 @@ from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
 from lk_app.state.operator_desk import OperatorState
-from lk_app.state.recovery import ResetState
 from lk_app.state.profile import ProfileState
+from lk_app.state.recovery import ResetState
 from lk_app.state.unsubscribe import UnsubscribeState
 
 
@@ -49,6 +55,7 @@ async def outbox_dispatcher():
 logs.install(get_settings().log_format)
 supplier = get_settings().supplier_name
 app = rx.App(
+    html_lang="ru",
     api_transformer=backend_routes,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg")],
 )
@@ -66,3 +73,7 @@ app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {sup
 app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)
 app.add_page(unsubscribe_page, route="/unsubscribe", title=f"{UNSUBSCRIBE_TITLE} — {supplier}", on_load=UnsubscribeState.inspect)
 app.add_page(outbox_page, route="/dev/outbox", title="Исходящие сообщения", on_load=DemoState.load_outbox)
+app.add_page(demo_payment_page, route="/dev/pay", title=DEMO_PAYMENT_TITLE, on_load=DemoState.load_payment)
+app.add_page(privacy_page, route="/privacy", title=f"{PRIVACY_TITLE} — {supplier}")
+# Every address without a page: the production server answers it with 404, and so does the dev server (dev_server.py).
+app.add_page(not_found_page, route="404", title=f"{NOT_FOUND_TITLE} — {supplier}")

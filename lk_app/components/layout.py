@@ -6,8 +6,6 @@ from lk_app.settings import get_settings
 from lk_app.state.session import SessionState
 from lk_app.texts.access import BROWSER_NAMES
 
-BRAND = "#0b5cad"
-
 
 def header(*menu: rx.Component) -> rx.Component:
     """The supplier's logo and name, with an optional menu on the right."""
@@ -33,17 +31,43 @@ def header(*menu: rx.Component) -> rx.Component:
             margin="0 auto",
             width="100%",
         ),
-        background=BRAND,
+        background="var(--accent-9)",  # the brand's blue (theme.BRAND), as Radix's accent everywhere
         padding="12px 16px",
     )
 
 
+def _menu_link(label: str, route: str) -> rx.Component:
+    """An entry of the customer's menu, marked for eyes and screen readers on its own page."""
+    current = rx.State.router.route_id == route
+    return rx.link(
+        label,
+        href=route,
+        color="white",
+        weight=rx.cond(current, "bold", "regular"),
+        aria_current=rx.cond(current, "page", "false"),
+        style={"textDecoration": rx.cond(current, "underline", "none"), "textDecorationThickness": "2px",
+               "textUnderlineOffset": "6px", "&:hover": {"textDecoration": "underline"}},
+    )
+
+
+# A white button with its word in the brand's blue, on the blue header: plainly enabled (a grey one looked disabled).
+_LOG_OUT_STYLE = {"background": "white", "color": "var(--accent-11)", "&:hover": {"background": "var(--accent-3)"}}
+
+
 def customer_menu() -> tuple[rx.Component, ...]:
-    """The menu of a logged-in customer."""
+    """The menu of a logged-in customer; on a phone it wraps under the supplier's name."""
     return (
-        rx.link("Личный кабинет", href="/cabinet", color="white"),
-        rx.link("Настройки", href="/settings", color="white"),
-        rx.button("Выход", on_click=SessionState.log_out, variant="surface", color_scheme="gray", size="2"),
+        rx.el.nav(
+            rx.hstack(
+                _menu_link("Личный кабинет", "/cabinet"),
+                _menu_link("Настройки", "/settings"),
+                rx.button("Выход", on_click=SessionState.log_out, variant="solid", size="2", style=_LOG_OUT_STYLE),
+                align="center",
+                wrap="wrap",
+                spacing="4",
+            ),
+            aria_label="Меню Личного кабинета",
+        ),
     )
 
 
@@ -94,7 +118,7 @@ def page(title: str, *children: rx.Component, menu: tuple[rx.Component, ...] = (
                 ),
                 width="100%",
                 max_width=width,
-                size="3",
+                size={"initial": "2", "sm": "3"},  # a narrow phone keeps its width for the content
             ),
             display="flex",
             justify_content="center",

@@ -62,9 +62,10 @@ def _email_popup() -> rx.Component:
 
 
 def _demo_samples() -> rx.Component:
+    # The callout's root, not rx.callout: that puts its content in a <p>, where the lines' own <p>s may not go.
     return rx.cond(
         DemoState.enabled & (DemoState.samples.length() > 0),
-        rx.callout(
+        rx.callout.root(
             rx.vstack(
                 rx.text("Демо-режим. Лицевые счета для «Первого входа»:", weight="bold"),
                 rx.foreach(DemoState.samples, lambda s: rx.text(s.number, " — ", s.surname, size="2")),

@@ -4,15 +4,31 @@ import reflex as rx
 
 from lk_app.components.layout import page
 from lk_app.state.demo import DemoState
+from lk_app.texts.demo import CHANNEL_LABELS, KIND_LABELS, STATUS_COLORS, STATUS_LABELS
+
+
+def _badges(row: rx.Var) -> rx.Component:
+    """The message's channel, kind and status in words, and when it was written."""
+    return rx.flex(
+        rx.badge(rx.match(row.channel, *CHANNEL_LABELS.items(), row.channel)),
+        rx.cond(
+            row.kind != row.channel,
+            rx.badge(rx.match(row.kind, *KIND_LABELS.items(), row.kind), color_scheme="gray"),
+            rx.fragment(),
+        ),
+        rx.badge(rx.match(row.status, *STATUS_LABELS.items(), row.status),
+                 color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray")),
+        rx.text(row.created_at, size="1"),
+        align="center",
+        wrap="wrap",
+        spacing="2",
+    )
 
 
 def _message(row: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(
-                rx.badge(row.channel), rx.badge(row.kind, color_scheme="gray"),
-                rx.badge(row.status, color_scheme="gray"), rx.text(row.created_at, size="1"),
-            ),
+            _badges(row),
             rx.text("Кому: ", row.recipient, size="2"),
             rx.cond(row.subject != "", rx.text(row.subject, weight="bold"), rx.fragment()),
             rx.cond(
@@ -27,6 +43,7 @@ def _message(row: rx.Var) -> rx.Component:
             spacing="2",
             width="100%",
         ),
+        role="article",
         width="100%",
     )
 

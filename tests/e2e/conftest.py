@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, WebError, expect
 from sqlalchemy import delete
 
 from lk_app import db
@@ -125,14 +125,58 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}
 
 
+def pytest_configure(config):
+    """The marker a test names the console errors it causes with (a refused request, a dropped websocket)."""
+    config.addinivalue_line(
+        "markers",
+        "console_errors_expected(*patterns): console errors and page errors this test causes on purpose, as regular "
+        "expressions searched in «text (url)»; any other fails the test",
+    )
+
+
+class ConsoleErrors:
+    """The console errors and uncaught exceptions of every page a browser context opens, but those a test expects."""
+
+    def __init__(self, context: BrowserContext, expected: list[str]) -> None:
+        self._expected = [re.compile(pattern) for pattern in expected]
+        self.unexpected: list[str] = []
+        context.on("console", self._console)
+        context.on("weberror", self._page_error)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self._note(f"{message.text} ({message.location.get('url', '')})")
+
+    def _page_error(self, error: WebError) -> None:
+        self._note(f"uncaught {error.error.name}: {error.error.message} ({error.page.url if error.page else ''})")
+
+    def _note(self, line: str) -> None:
+        if not any(pattern.search(line) for pattern in self._expected):
+            self.unexpected.append(line)
+
+
+def expected_console_errors(request) -> list[str]:
+    """The patterns of the test's console_errors_expected markers."""
+    return [pattern for marker in request.node.iter_markers("console_errors_expected") for pattern in marker.args]
+
+
+def fail_on_console_errors(errors: ConsoleErrors) -> None:
+    """Fail the test (at its teardown) with every console error it did not expect."""
+    if errors.unexpected:
+        pytest.fail("console errors on the test's pages:\n" + "\n".join(errors.unexpected), pytrace=False)
+
+
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser: Browser, lk) -> Iterator[Page]:
-    """A fresh browser context per test, on a desktop screen and on a 390-px phone."""
+    """A fresh browser context per test, on a desktop screen and on a 390-px phone; a console error on any of its
+    pages fails the test, unless the test expects it (console_errors_expected)."""
     phone = request.param == "phone"
     context = browser.new_context(
         viewport=VIEWPORTS[request.param], is_mobile=phone, has_touch=phone, locale="ru-RU", base_url=lk.url
     )
     context.set_default_timeout(PATIENCE_MS)
+    errors = ConsoleErrors(context, expected_console_errors(request))
     page = context.new_page()
     yield page
     context.close()
+    fail_on_console_errors(errors)

@@ -14,7 +14,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.e2e.conftest import PATIENCE_MS, ROOT, SENDGRID_KEY, VIEWPORTS, RunningApp
+from tests.e2e.conftest import (
+    PATIENCE_MS,
+    ROOT,
+    SENDGRID_KEY,
+    VIEWPORTS,
+    ConsoleErrors,
+    RunningApp,
+    expected_console_errors,
+    fail_on_console_errors,
+)
 from tests.e2e.proxy import Proxy, running_nginx
 from tests.processes import free_port, stop_process_group, wait_until_answers
 from tests.reflex_client import RawReflexClient
@@ -68,13 +77,16 @@ def production(database_url, fake_sendgrid, fake_smsaero, tmp_path_factory) -> I
 
 @pytest.fixture(params=list(VIEWPORTS))
 def prod_page(request, browser: Browser, production: RunningApp) -> Iterator[Page]:
-    """A fresh browser context on the production server, on a desktop screen and on a 390-px phone."""
+    """A fresh browser context on the production server, on a desktop screen and on a 390-px phone; a console error
+    fails the test, as with `page`."""
     phone = request.param == "phone"
     context = browser.new_context(viewport=VIEWPORTS[request.param], is_mobile=phone, has_touch=phone,
                                   locale="ru-RU", base_url=production.url)
     context.set_default_timeout(PATIENCE_MS)
+    errors = ConsoleErrors(context, expected_console_errors(request))
     yield context.new_page()
     context.close()
+    fail_on_console_errors(errors)
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,8 @@ from lk_app import db
 from lk_app.models import BillingAccount, LimitEvent, LkUser, OutboxMessage
 from lk_app.services import limits
 from lk_app.services.auth import log_in as check_login
-from lk_app.services.legacy_passwords import stored_legacy_hash
 from lk_app.services.desk import set_email
+from lk_app.services.legacy_passwords import stored_legacy_hash
 from lk_app.services.registration import register_by_account
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.login import LoginState
@@ -37,12 +37,36 @@ from lk_app.state.profile import ProfileState
 from lk_app.state.recovery import ForgotState
 from lk_app.state.register import RegisterState
 from lk_app.state.session import SessionState
-from tests.e2e.conftest import PATIENCE_MS, ROOT, SENDGRID_KEY, RunningApp
-from tests.e2e.helpers import PASSWORD, e164, forget_limits, load_customer, log_in, new_phone, poll
+from tests.e2e.conftest import (
+    PATIENCE_MS,
+    ROOT,
+    SENDGRID_KEY,
+    ConsoleErrors,
+    RunningApp,
+    expected_console_errors,
+    fail_on_console_errors,
+)
+from tests.e2e.helpers import (
+    PASSWORD,
+    e164,
+    forget_limits,
+    load_customer,
+    log_in,
+    new_phone,
+    poll,
+)
 from tests.e2e.production_server import tab_through
 from tests.e2e.proxy import Proxy
 from tests.fakes.sendgrid_server import links_in
-from tests.reflex_client import ROOT_STATE, RawReflexClient, finished, handler_name, open_tab, run_apart, var_name
+from tests.reflex_client import (
+    ROOT_STATE,
+    RawReflexClient,
+    finished,
+    handler_name,
+    open_tab,
+    run_apart,
+    var_name,
+)
 from tests.unit.factories import registration_form
 
 NEW_PASSWORD = "Синий-кит-2024"
@@ -132,12 +156,14 @@ def _notice(mails: list[dict], change: str) -> dict:
 
 
 @pytest.fixture
-def victim(browser: Browser, production: RunningApp) -> Iterator[Page]:
-    """A desktop browser on the production server: the customer someone is after."""
+def victim(request, browser: Browser, production: RunningApp) -> Iterator[Page]:
+    """A desktop browser on the production server: the customer someone is after (console errors fail, as with `page`)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU", base_url=production.url)
     context.set_default_timeout(PATIENCE_MS)
+    errors = ConsoleErrors(context, expected_console_errors(request))
     yield context.new_page()
     context.close()
+    fail_on_console_errors(errors)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ MAY_IMPORT = {
     "texts": {"services", "billing", "messaging", "models"},  # the outcomes it names
     "state": {"services", "models", "texts"},  # models for the names of roles; data comes through the services
     "theme": set(),
+    "dev_server": set(),  # a build plugin rxconfig.py loads: it needs only Reflex
     "components": {"state", "theme", "texts"},
     "pages": {"components", "state", "theme", "texts"},
 }

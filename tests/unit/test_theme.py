@@ -1,11 +1,11 @@
-"""LK's trimmed Radix stylesheet carries every colour scale its pages name."""
+"""LK's trimmed Radix stylesheet carries every colour scale its pages name, and the brand's blue as the accent."""
 
 import re
 from typing import get_args
 
 from reflex_components_radix.themes.base import LiteralAccentColor
 
-from lk_app.theme import COLOR_SCALES
+from lk_app.theme import ACCENT, BRAND, BRAND_STYLESHEET, COLOR_SCALES, RADIX, LkThemePlugin, brand_css
 
 RADIX_SCALE = re.compile(r'"({})"'.format("|".join(get_args(LiteralAccentColor))))
 
@@ -19,3 +19,12 @@ def test_every_scale_a_page_names_is_in_the_stylesheet():
     assert "red" in named  # the pattern finds the scales the pages render
     assert named <= set(COLOR_SCALES)
 
+
+
+def test_the_accent_is_the_brands_blue_and_loads_after_radixs_scales():
+    css = brand_css()
+    assert f"--{ACCENT}-9: {BRAND};" in css and f"--{ACCENT}-a9: {BRAND};" in css and f"--{ACCENT}-11: {BRAND};" in css
+    plugin = LkThemePlugin()
+    sheets = plugin.get_stylesheet_paths()
+    assert sheets.index(f"./{BRAND_STYLESHEET.name}") > sheets.index(f"{RADIX}/tokens/colors/{ACCENT}.css")
+    assert plugin.get_static_assets() == ((BRAND_STYLESHEET, css),)
