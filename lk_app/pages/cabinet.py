@@ -1,4 +1,4 @@
-"""`/cabinet`: the customer's home, the chosen account at a glance, and its bills as PDF."""
+"""`/cabinet`: the customer's home as a dashboard — what to pay, the readings, then the history in tabs."""
 
 import reflex as rx
 
@@ -13,57 +13,53 @@ from lk_app.texts.cabinet import SINGLE_RATE
 NO_METERS = "Счётчиков, показания которых передаются через Личный кабинет, у этого лицевого счёта нет."
 # Not «Лицевой счёт»: that is the label of the add dialog's number field.
 SWITCHER_LABEL = "Выбор лицевого счёта"
+CHARGED_COLOUR, PAID_COLOUR = "var(--accent-9)", "var(--green-9)"
+# Two cards side by side from 960 px; the history below spans both.
+GRID = {"display": "grid", "gap": "16px", "gridTemplateColumns": "minmax(0, 1fr)", "width": "100%",
+        "@media (min-width: 960px)": {"gridTemplateColumns": "minmax(0, 1fr) minmax(0, 1fr)"}}
+# A line of a history list: a card of two lines on a phone, a table-like row from 600 px.
+LINE = {"display": "grid", "gap": "2px 16px", "alignItems": "baseline", "padding": "10px 0",
+        "borderBottom": "1px solid var(--gray-4)", "gridTemplateColumns": "1fr auto",
+        "gridTemplateAreas": '"what amount" "detail detail"',
+        "@media (min-width: 600px)": {"gridTemplateColumns": "1fr 8em 9em", "gridTemplateAreas": '"what detail amount"'}}
+CARD = {"minWidth": "0", "borderTop": "1px solid var(--gray-5)", "paddingTop": "12px",
+        "@media (min-width: 600px)": {"border": "1px solid var(--gray-5)", "borderRadius": "12px", "padding": "16px"}}
+PLAIN_LIST = {"listStyle": "none", "margin": "0", "padding": "0", "width": "100%"}
+# The amount by where the balance stands: a debt red, an overpayment green, nothing owed calm.
+STANDING_COLOURS = (("debt", "var(--red-11)"), ("overpaid", "var(--green-11)"), "var(--gray-12)")
 
 
-def _account_card() -> rx.Component:
-    return rx.vstack(
-        rx.cond(
-            S.account_numbers.length() > 1,
-            rx.select.root(
-                rx.select.trigger(aria_label=SWITCHER_LABEL, width="100%"),
-                rx.select.content(rx.foreach(S.account_numbers, lambda number: rx.select.item(number, value=number))),
-                value=S.number,
-                on_change=S.choose,
-                size="3",
-            ),
-            rx.fragment(),
-        ),
-        _balance_and_payment(),
-        labelled_row("Лицевой счёт", S.number),
-        labelled_row("Владелец", S.holder),
-        labelled_row("Адрес", S.address),
-        rx.heading("Последние платежи", as_="h2", size="4"),
-        rx.cond(
-            S.payments.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(rx.table.column_header_cell("Дата"), rx.table.column_header_cell("Сумма"))),
-                rx.table.body(rx.foreach(S.payments, lambda p: rx.table.row(rx.table.cell(p.paid_on), rx.table.cell(p.amount)))),
-                width="100%",
-            ),
-            rx.text("Платежей пока нет.", color_scheme="gray"),
-        ),
-        _history_section(),
-        _breakdown_section(),
-        _bills(),
-        _readings_section(),
-        spacing="3",
-        width="100%",
+def _card(*children: rx.Component, area: str | None = None, **props) -> rx.Component:
+    """A section of the dashboard: a framed card from 600 px, a band under a rule on a narrower phone."""
+    return rx.el.section(
+        rx.vstack(*children, spacing="3", width="100%"),
+        style={**CARD, **({"gridColumn": area} if area else {})},
+        **props,
     )
 
 
-def _balance_and_payment() -> rx.Component:
-    """The balance first, the amount to pay this month, «Оплатить» (only when LK_PAYMENT_URL is set) and the payment QR."""
-    return rx.vstack(
-        rx.flex(
-            rx.vstack(rx.text(S.balance_note, color_scheme="gray", size="2"), rx.text(S.balance, size="6", weight="bold"),
-                      spacing="0"),
-            rx.vstack(rx.text("К оплате в этом месяце", color_scheme="gray", size="2"),
-                      rx.text(S.to_pay, size="6", weight="bold"), spacing="0"),
-            direction={"initial": "column", "sm": "row"},
-            gap="4",
-            justify="between",
-            width="100%",
+def _switcher() -> rx.Component:
+    """The LK's accounts by number and address, when it has more than one."""
+    return rx.cond(
+        S.accounts.length() > 1,
+        rx.select.root(
+            rx.select.trigger(aria_label=SWITCHER_LABEL, width="100%"),
+            rx.select.content(rx.foreach(S.accounts, lambda account: rx.select.item(account.label, value=account.number))),
+            value=S.number,
+            on_change=S.choose,
+            size="3",
         ),
+        rx.fragment(),
+    )
+
+
+def _pay_card() -> rx.Component:
+    """What the account owes (or has overpaid) and «Оплатить», with the bank app's QR code."""
+    return _card(
+        rx.heading(S.standing_label, as_="h2", size="4"),
+        rx.text(S.balance, id="amount-to-pay", size="8", weight="bold", white_space="nowrap",
+                color=rx.match(S.standing, *STANDING_COLOURS)),
+        rx.text(S.standing_note, size="2", color_scheme="gray"),
         rx.cond(
             S.payment_url != "",
             rx.link(rx.button("Оплатить", size="3", width="100%"), href=S.payment_url, is_external=True, width="100%"),
@@ -72,7 +68,7 @@ def _balance_and_payment() -> rx.Component:
         rx.cond(
             S.payment_qr_url != "",
             rx.hstack(
-                rx.image(src=S.payment_qr_url, alt="QR-код для оплаты в приложении банка", width="140px", height="140px"),
+                rx.image(src=S.payment_qr_url, alt="QR-код для оплаты в приложении банка", width="112px", height="112px"),
                 rx.text("Отсканируйте код в приложении банка: реквизиты и сумма заполнятся сами.", size="2",
                         color_scheme="gray"),
                 align="center",
@@ -80,80 +76,7 @@ def _balance_and_payment() -> rx.Component:
             ),
             rx.fragment(),
         ),
-        spacing="3",
-        width="100%",
-        padding="12px",
-        border_radius="8px",
-        background="var(--accent-2)",
-    )
-
-
-def _history_chart() -> rx.Component:
-    return rx.box(
-        rx.recharts.bar_chart(
-            rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-            rx.recharts.x_axis(data_key="month", font_size=11),
-            rx.recharts.y_axis(font_size=11, width=48),
-            rx.recharts.tooltip(),
-            rx.recharts.legend(),
-            rx.recharts.bar(data_key="charged", name="Начислено, ₽", fill="#0b5cad", is_animation_active=False),
-            rx.recharts.bar(data_key="paid", name="Оплачено, ₽", fill="#2f9e44", is_animation_active=False),
-            data=S.chart,
-            width="100%",
-            height=260,
-        ),
-        # The browser tests count the chart's months here as well as in its bars.
-        custom_attrs={"data-points": S.chart.length()},
-        id="history-chart",
-        width="100%",
-    )
-
-
-def _history_section() -> rx.Component:
-    """Charges and payments of the last 12 months: a chart, then a table with the newest month first."""
-    return rx.vstack(
-        rx.heading("Начисления и платежи за 12 месяцев", as_="h2", size="4"),
-        _history_chart(),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(
-                    rx.table.column_header_cell("Месяц"),
-                    rx.table.column_header_cell("кВт·ч"),
-                    rx.table.column_header_cell("Начислено"),
-                    rx.table.column_header_cell("Оплачено"),
-                )),
-                rx.table.body(rx.foreach(S.months.reverse(), lambda m: rx.table.row(
-                    rx.table.row_header_cell(m.month), rx.table.cell(m.kwh), rx.table.cell(m.charged), rx.table.cell(m.paid),
-                ))),
-                size="1",
-                width="100%",
-                id="history-table",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
-        spacing="3",
-        width="100%",
-    )
-
-
-def _breakdown_section() -> rx.Component:
-    """«Почему такая сумма»: the last charged month, kWh × tariff per zone."""
-    return rx.cond(
-        S.breakdown_month != "",
-        rx.vstack(
-            rx.heading("Почему такая сумма", as_="h2", size="4"),
-            rx.text("Начислено за ", S.breakdown_month, ": ", rx.text.strong(S.breakdown_total), size="2"),
-            rx.foreach(S.breakdown, lambda b: rx.text(
-                rx.cond(b.zone != "", b.zone, SINGLE_RATE), ": ", b.kwh, " кВт·ч",
-                rx.cond(b.tariff != "", rx.fragment(" × ", b.tariff, " за кВт·ч"), rx.fragment()),
-                " = ", b.amount,
-                size="2",
-            )),
-            spacing="2",
-            width="100%",
-        ),
-        rx.fragment(),
+        id="pay-card",
     )
 
 
@@ -167,6 +90,7 @@ def _reading_field(f) -> rx.Component:
             input_mode="decimal",
             auto_complete="off",
             aria_invalid=rx.cond(f.error != "", "true", "false"),
+            color_scheme=rx.cond(f.error != "", "red", "gray"),
             size="3",
             width="100%",
         ),
@@ -177,10 +101,10 @@ def _reading_field(f) -> rx.Component:
     )
 
 
-def _readings_section() -> rx.Component:
-    """«Передать показания»: one field per meter zone while the reading window is open."""
-    return rx.vstack(
-        rx.heading("Передать показания", as_="h2", size="4"),
+def _readings_card() -> rx.Component:
+    """«Показания»: the window, what was sent, and the form (one field per meter zone) while the window is open."""
+    return _card(
+        rx.heading("Показания", as_="h2", size="4"),
         rx.text(R.window_note, size="2", id="readings-window"),
         rx.cond(R.sent_note != "", rx.text(R.sent_note, size="2", color_scheme="gray"), rx.fragment()),
         rx.cond(R.message != "", alert(R.message, color=rx.cond(R.accepted, "green", "red")), rx.fragment()),
@@ -204,41 +128,152 @@ def _readings_section() -> rx.Component:
             ),
             rx.cond(R.fields.length() == 0, rx.text(NO_METERS, size="2", color_scheme="gray"), rx.fragment()),
         ),
-        spacing="3",
+        id="readings-card",
+    )
+
+
+def _line(what: rx.Component, detail: rx.Component, amount: rx.Component) -> rx.Component:
+    return rx.el.li(
+        rx.box(what, grid_area="what"),
+        rx.box(detail, grid_area="detail"),
+        rx.box(amount, grid_area="amount", text_align="right", white_space="nowrap"),
+        style=LINE,
+    )
+
+
+def _history_chart() -> rx.Component:
+    return rx.box(
+        rx.recharts.bar_chart(
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+            rx.recharts.x_axis(data_key="month", font_size=11),
+            rx.recharts.y_axis(font_size=11, width=48),
+            rx.recharts.tooltip(),
+            rx.recharts.legend(),
+            rx.recharts.bar(data_key="charged", name="Начислено, ₽", fill=CHARGED_COLOUR, is_animation_active=False),
+            rx.recharts.bar(data_key="paid", name="Оплачено, ₽", fill=PAID_COLOUR, is_animation_active=False),
+            data=S.chart,
+            width="100%",
+            height=240,
+        ),
+        # The browser tests count the chart's months here as well as in its bars.
+        custom_attrs={"data-points": S.chart.length()},
+        id="history-chart",
         width="100%",
     )
 
 
-def _bill_row(bill) -> rx.Component:
-    # A plain link: the PDF comes from the backend, which may be another origin than the page's router knows.
-    return rx.table.row(
-        rx.table.cell(bill.title),
-        rx.table.cell(bill.charged),
-        rx.table.cell(rx.el.a("PDF", href=S.bills_url + bill.period + "/" + S.number + ".pdf",
-                              aria_label="Скачать счёт за " + bill.title,
-                              style={"color": "var(--accent-11)", "textDecoration": "underline"})),
+def _breakdown() -> rx.Component:
+    """«Почему такая сумма»: the last charged month, kWh × tariff per zone."""
+    return rx.cond(
+        S.breakdown_month != "",
+        rx.vstack(
+            rx.heading("Почему такая сумма", as_="h3", size="3"),
+            rx.text("Начислено за ", S.breakdown_month, ": ", rx.text.strong(S.breakdown_total), size="2"),
+            rx.foreach(S.breakdown, lambda b: rx.text(
+                rx.cond(b.zone != "", b.zone, SINGLE_RATE), ": ", b.kwh, " кВт·ч",
+                rx.cond(b.tariff != "", rx.fragment(" × ", b.tariff, " за кВт·ч"), rx.fragment()),
+                " = ", b.amount,
+                size="2",
+            )),
+            spacing="1",
+            width="100%",
+        ),
+        rx.fragment(),
     )
 
 
-def _bills() -> rx.Component:
-    return rx.fragment(
-        rx.heading("Счета", as_="h2", size="4"),
-        rx.cond(
-            S.bills.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(rx.table.column_header_cell("Месяц"),
-                                             rx.table.column_header_cell("Начислено"),
-                                             rx.table.column_header_cell("Счёт"))),
-                rx.table.body(rx.foreach(S.bills, _bill_row)),
-                width="100%",
+def _charges_tab() -> rx.Component:
+    """The months charged, newest first, after the chart of charges and payments and the last bill's breakdown."""
+    return rx.cond(
+        S.months.length() > 0,
+        rx.vstack(
+            _history_chart(),
+            _breakdown(),
+            rx.el.ul(
+                rx.foreach(S.months, lambda m: _line(rx.text(m.month, weight="medium"),
+                                                     rx.text(m.kwh, " кВт·ч", size="2", color_scheme="gray"),
+                                                     rx.text(m.charged, weight="medium"))),
+                id="history-months",
+                style=PLAIN_LIST,
             ),
-            rx.text("Счетов пока нет.", color_scheme="gray"),
+            spacing="3",
+            width="100%",
         ),
+        rx.text("Начислений пока нет.", color_scheme="gray"),
+    )
+
+
+def _payments_tab() -> rx.Component:
+    return rx.cond(
+        S.payments.length() > 0,
+        rx.el.ul(
+            rx.foreach(S.payments, lambda p: _line(rx.text(p.paid_on, weight="medium"), rx.fragment(),
+                                                   rx.text(p.amount, weight="medium"))),
+            id="history-payments",
+            style=PLAIN_LIST,
+        ),
+        rx.text("Платежей пока нет.", color_scheme="gray"),
+    )
+
+
+def _bills_tab() -> rx.Component:
+    # A plain link: the PDF comes from the backend, which may be another origin than the page's router knows.
+    return rx.cond(
+        S.bills.length() > 0,
+        rx.el.ul(
+            rx.foreach(S.bills, lambda bill: _line(
+                rx.text(bill.month, weight="medium"),
+                rx.fragment(),
+                rx.el.a("Скачать PDF", href=S.bills_url + bill.period + "/" + S.number + ".pdf",
+                        aria_label="Скачать счёт за " + bill.month.lower(),
+                        style={"color": "var(--accent-11)", "textDecoration": "underline"}),
+            )),
+            id="history-bills",
+            style=PLAIN_LIST,
+        ),
+        rx.text("Счетов пока нет.", color_scheme="gray"),
+    )
+
+
+def _history_card() -> rx.Component:
+    """Charges, payments and bills, each in its own tab and each shown once."""
+    return _card(
+        rx.heading("История", as_="h2", size="4"),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Начисления", value="charges"),
+                rx.tabs.trigger("Платежи", value="payments"),
+                rx.tabs.trigger("Счета", value="bills"),
+            ),
+            rx.tabs.content(_charges_tab(), value="charges", padding_top="12px"),
+            rx.tabs.content(_payments_tab(), value="payments", padding_top="12px"),
+            rx.tabs.content(_bills_tab(), value="bills", padding_top="12px"),
+            default_value="charges",
+            width="100%",
+        ),
+        area="1 / -1",
+        id="history-card",
+    )
+
+
+def _dashboard() -> rx.Component:
+    return rx.vstack(
+        _switcher(),
+        rx.box(
+            labelled_row("Лицевой счёт", S.number),
+            labelled_row("Владелец", S.holder),
+            # With several accounts the switcher names each by its address: not a second time here.
+            rx.cond(S.accounts.length() > 1, rx.fragment(), labelled_row("Адрес", S.address)),
+            width="100%",
+        ),
+        rx.box(_pay_card(), _readings_card(), _history_card(), style=GRID),
+        spacing="4",
+        width="100%",
     )
 
 
 def _no_accounts() -> rx.Component:
-    # An LK without an account has nothing else to do here: the dialog opens by itself.
+    # An LK without an account has nothing else to do here: the dialog opens by itself (AccountsState.visit_cabinet).
     return rx.vstack(
         rx.text("К Личному кабинету пока не привязан ни один лицевой счёт."),
         rx.text("Привяжите счёт, чтобы видеть начисления и платежи: понадобятся его номер и сумма последнего платежа.",
@@ -246,22 +281,21 @@ def _no_accounts() -> rx.Component:
         add_account_button(),
         spacing="3",
         width="100%",
-        on_mount=AccountsState.open_dialog,
     )
 
 
 def cabinet_page() -> rx.Component:
-    """The chosen account's number, holder, address, balance and recent payments."""
+    """The chosen account: what to pay, the readings, the history; the add dialog for an LK without an account."""
     return page(
         "Личный кабинет",
         rx.cond(
             S.loaded,
-            rx.cond(S.number != "", _account_card(), _no_accounts()),
+            rx.cond(S.number != "", _dashboard(), _no_accounts()),
             # A screen tall while loading: the footer stays below it instead of jumping down when the account arrives.
             rx.box(rx.spinner(), min_height="100vh"),
         ),
         add_account_dialog(),
         menu=customer_menu(),
-        width="640px",
-        on_visit=R.start,
+        width="960px",
+        on_visit=[AccountsState.visit_cabinet, R.start],
     )

@@ -8,8 +8,7 @@ from datetime import date
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from lk_app import db
-from lk_app.clock import now
+from lk_app import clock, db
 from lk_app.messaging.outbox import queue_email
 from lk_app.models import AccountLink, BillingAccount, LkUser, Payment
 from lk_app.normal_forms import normalize_account_number
@@ -28,10 +27,15 @@ _LOCK_USER, _LOCK_ACCOUNT, _LOCK_EMAIL = 5101, 5102, 5103
 
 @dataclass(frozen=True)
 class CabinetAccounts:
-    """The LK's account numbers in the order they were linked, and the one to show."""
+    """The LK's accounts in the order they were linked, and the number of the one to show."""
 
-    numbers: list[str]
+    accounts: list["LinkedAccount"]
     chosen: str
+
+    @property
+    def numbers(self) -> list[str]:
+        """The accounts' numbers, in the same order."""
+        return [account.number for account in self.accounts]
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def _paid_recently(account_id: int, kopecks: int, *, session: Session) -> bool:
         select(Payment.id).where(
             Payment.account_id == account_id,
             Payment.amount_kop == kopecks,
-            Payment.paid_on >= payment_window_start(now().date()),
+            Payment.paid_on >= payment_window_start(clock.today()),
         )
     ).first() is not None
 
@@ -196,7 +200,7 @@ def _tell_other_lks(account: BillingAccount, user_id: int, *, session: Session) 
     ).all()
     for email in emails:
         queue_email(session=session, to=email, template="account_access_added",
-                    account=masked_number(account.number), date=f"{now():%d.%m.%Y}")
+                    account=masked_number(account.number), date=f"{clock.today():%d.%m.%Y}")
 
 
 def own_link(user_id: int, number: str, *, session: Session) -> AccountLink | None:
@@ -249,13 +253,14 @@ def linked_accounts(user_id: int, *, session: Session) -> list[LinkedAccount]:
 
 def cabinet_accounts(user_id: int, *, session: Session) -> CabinetAccounts:
     """The LK's account numbers and the one the cabinet opens on: the remembered choice, else the first."""
-    numbers = [account.number for account in linked_accounts(user_id, session=session)]
+    accounts = linked_accounts(user_id, session=session)
+    numbers = [account.number for account in accounts]
     chosen = session.exec(
         select(BillingAccount.number)
         .join(LkUser, LkUser.chosen_account_id == BillingAccount.id)
         .where(LkUser.id == user_id)
     ).first()
-    return CabinetAccounts(numbers, chosen if chosen in numbers else next(iter(numbers), ""))
+    return CabinetAccounts(accounts, chosen if chosen in numbers else next(iter(numbers), ""))
 
 
 def holder_name(account: BillingAccount) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from lk_app.billing.bill_pdf import amount_due_order
 from lk_app.billing.payment_qr import payment_text, qr_svg
 from lk_app.billing.values import rubles
-from lk_app.clock import now
+from lk_app.clock import today
 from lk_app.models import AccountLink, BillingAccount, Charge, Payment
 from lk_app.services.bills import issuer_of
 from lk_app.services.months import last_periods, period_of
@@ -94,7 +94,7 @@ def payment_qr_svg(user_id: int, number: str, *, session: Session) -> str | None
         return None
     account_id, surname = found
     order = amount_due_order(issuer_of(get_settings()).payee, account_number=number,
-                             sum_kop=_to_pay_kop(account_id, session=session), period=period_of(now().date()),
+                             sum_kop=_to_pay_kop(account_id, session=session), period=period_of(today()),
                              surname=surname)
     return qr_svg(payment_text(order))
 
@@ -107,7 +107,8 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
     account_id, _surname = found
     to_pay = _to_pay_kop(account_id, session=session)
 
-    periods = last_periods(now().date(), HISTORY_MONTHS)
+    # A month more than is shown: until this month has a charge or a payment, the 12 months end with the last one.
+    periods = last_periods(today(), HISTORY_MONTHS + 1)
     charges = {
         period: (kwh, amount)
         for period, kwh, amount in session.exec(
@@ -129,6 +130,8 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
         paid_kop = payments.get(period, 0)
         months.append(MonthLine(period, kwh_text(kwh), rubles(charged_kop), rubles(paid_kop), charged_kop / 100,
                                 paid_kop / 100))
+    this_month_empty = periods[-1] not in charges and periods[-1] not in payments
+    months = months[:-1] if this_month_empty else months[1:]
 
     last_period = select(func.max(Charge.period)).where(Charge.account_id == account_id).scalar_subquery()
     last_charges = session.exec(
@@ -138,7 +141,7 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
     return AccountHistory(
         to_pay=rubles(to_pay),
         to_pay_kop=to_pay,
-        payment_url=payment_url(get_settings().payment_url, number, to_pay),
+        payment_url=payment_url(get_settings().payment_page, number, to_pay),
         months=months,
         breakdown_period=last_charges[0].period if last_charges else "",
         breakdown=[

@@ -73,8 +73,22 @@ class AccountsState(rx.State):
     @rx.event
     def start(self):
         """A visit starts with the dialog closed and no message."""
+        self._start()
+
+    def _start(self) -> None:
         self.dialog_open = False
         self.removing = self.notice = self.list_error = ""
+
+    @rx.event
+    async def visit_cabinet(self):
+        """The cabinet opens with no dialog left from «Настройки»; for an LK without an account, with the dialog.
+
+        One event decides both: a dialog opened on mount and closed by the visit's start would race on a reload.
+        """
+        self._start()
+        user = await (await self.get_state(SessionState))._current_user()
+        if user is not None and not await in_transaction(lambda session: linked_accounts(user.user_id, session=session)):
+            self._open()
 
     @rx.event
     async def load(self):
@@ -89,6 +103,9 @@ class AccountsState(rx.State):
     @rx.event
     def open_dialog(self):
         """«Добавить лицевой счёт»: an empty dialog."""
+        self._open()
+
+    def _open(self) -> None:
         self.number = self.amount = ""
         self.errors = {}
         self.busy = False

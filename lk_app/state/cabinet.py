@@ -6,46 +6,61 @@ import reflex as rx
 
 from lk_app.models import OPERATOR
 from lk_app.services.accounts import choose_account
-from lk_app.services.bills import BillLine
 from lk_app.services.cabinet import AccountPage, PaymentLine, account_page, cabinet_view
 from lk_app.services.history import AccountHistory, BreakdownLine
 from lk_app.state.readings import ReadingsState
 from lk_app.state.session import SessionState, backend_url
 from lk_app.state.threads import in_transaction
-from lk_app.texts.cabinet import STANDINGS, month_name, month_name_lower, short_month
+from lk_app.texts.cabinet import STANDING_NOTES, STANDINGS, account_choice, month_name, month_name_lower, short_month
+
+
+@dataclasses.dataclass
+class AccountChoice:
+    """An account of the switcher: its number, and the words that name it (number and address)."""
+
+    number: str = ""
+    label: str = ""
 
 
 @dataclasses.dataclass
 class MonthRow:
-    """A month of the history table, named in words."""
+    """A month of «Начисления», named in words."""
 
     month: str = ""
     kwh: str = ""
     charged: str = ""
-    paid: str = ""
+
+
+@dataclasses.dataclass
+class BillRow:
+    """A month's bill of «Счета»: the month in words and the period its PDF is filed under."""
+
+    month: str = ""
+    period: str = ""
 
 
 class CabinetState(rx.State):
     """What the cabinet shows; filled from the session on every load, never from the browser."""
 
     login: str = ""
-    account_numbers: list[str] = []
+    accounts: list[AccountChoice] = []
     number: str = ""
     holder: str = ""
     address: str = ""
     balance: str = ""
-    balance_note: str = ""
+    standing: str = ""  # the Standing's value: the pay card's colour
+    standing_label: str = ""
+    standing_note: str = ""
     payments: list[PaymentLine] = []
-    to_pay: str = ""
     payment_url: str = ""
     payment_qr_url: str = ""  # a backend route draws the code: in the state it would be most of every session's bytes
     bills_url: str = ""  # where the account's bill PDFs are downloaded: a backend route, authorised by the session cookie
-    months: list[MonthRow] = []
-    chart: list[dict[str, str | float]] = []  # the months again, in the plain form recharts takes
+    months: list[MonthRow] = []  # the newest first
+    chart: list[dict[str, str | float]] = []  # the months oldest first, with payments, in the plain form recharts takes
     breakdown_month: str = ""
     breakdown: list[BreakdownLine] = []
     breakdown_total: str = ""
-    bills: list[BillLine] = []
+    bills: list[BillRow] = []
     loaded: bool = False
 
     @rx.event
@@ -78,7 +93,7 @@ class CabinetState(rx.State):
     async def _refresh(self, user_id: int) -> None:
         """Read the LK's accounts and its remembered choice again (after a load, an addition or a removal)."""
         view = await in_transaction(lambda session: cabinet_view(user_id, session=session))
-        self.account_numbers = view.accounts.numbers
+        self.accounts = [AccountChoice(account.number, account_choice(account)) for account in view.accounts.accounts]
         await self._show(view.accounts.chosen, view.page)
 
     async def _show(self, number: str, page: AccountPage) -> None:
@@ -87,23 +102,26 @@ class CabinetState(rx.State):
         (await self.get_state(ReadingsState))._show_form(number, page.readings)
         card = page.card
         if card is None:
-            self.number = self.holder = self.address = self.balance = self.balance_note = self.bills_url = ""
+            self.number = self.holder = self.address = self.balance = self.bills_url = ""
+            self.standing = self.standing_label = self.standing_note = ""
             self.payments, self.bills = [], []
             return
         self.number, self.holder, self.address = card.number, card.holder, card.address
-        self.balance, self.balance_note = card.balance, STANDINGS[card.standing]
-        self.payments, self.bills = card.payments, page.bills
+        self.balance, self.standing = card.balance, card.standing.value
+        self.standing_label, self.standing_note = STANDINGS[card.standing], STANDING_NOTES[card.standing]
+        self.payments = card.payments
+        self.bills = [BillRow(month_name(bill.period), bill.period) for bill in page.bills]
         self.bills_url = backend_url("/bills/")
 
     def _show_history(self, number: str, history: AccountHistory | None) -> None:
-        """The amount to pay, the months and the breakdown of the account (cleared for none)."""
+        """The payment link, the months and the breakdown of the account (cleared for none)."""
         if history is None:
-            self.to_pay = self.payment_url = self.payment_qr_url = self.breakdown_month = self.breakdown_total = ""
+            self.payment_url = self.payment_qr_url = self.breakdown_month = self.breakdown_total = ""
             self.months, self.chart, self.breakdown = [], [], []
             return
-        self.to_pay, self.payment_url = history.to_pay, history.payment_url
+        self.payment_url = history.payment_url
         self.payment_qr_url = backend_url(f"/payment-qr/{number}.svg")
-        self.months = [MonthRow(month_name(m.period), m.kwh, m.charged, m.paid) for m in history.months]
+        self.months = [MonthRow(month_name(m.period), m.kwh, m.charged) for m in reversed(history.months)]
         self.chart = [{"month": short_month(m.period), "charged": m.charged_rubles, "paid": m.paid_rubles}
                       for m in history.months]
         self.breakdown_month = month_name_lower(history.breakdown_period) if history.breakdown_period else ""

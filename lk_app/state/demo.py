@@ -23,6 +23,8 @@ class DemoState(rx.State):
     enabled: bool = False
     samples: list[SampleAccount] = []
     messages: list[OutboxView] = []
+    payment_account: str = ""
+    payment_amount: str = ""
 
     @rx.event
     async def load_samples(self):
@@ -31,6 +33,14 @@ class DemoState(rx.State):
         if self.enabled:
             rows = await in_transaction(lambda session: demo_sample_accounts(session=session))
             self.samples = [SampleAccount(number, surname) for number, surname in rows]
+
+    @rx.event
+    def load_payment(self):
+        """The demo's stand-in for a supplier's payment page: the account and amount «Оплатить» sent here."""
+        self.enabled = get_settings().demo_mode
+        query = self.router.url.query_parameters
+        self.payment_account = str(query.get("account", ""))[:20] if self.enabled else ""
+        self.payment_amount = str(query.get("amount", ""))[:20] if self.enabled else ""
 
     @rx.event
     async def load_outbox(self):

@@ -84,7 +84,8 @@ class ReadingsState(rx.State):
         message = submission_message(outcome)
         if outcome.accepted:
             self._show_form(number, await in_transaction(lambda session: readings_form(user.user_id, number, session=session)))
-            self.message, self.accepted = message, True
+            # A jump warned about before is answered: its question and «Да, показания верны» go with it.
+            self.message, self.accepted, self.jump_question = message, True, ""
             return None
         errors = field_messages(outcome)
         self.fields = [dataclasses.replace(f, value=typed[f.key], error=errors.get(f.key, "")) for f in self.fields]

@@ -2,15 +2,16 @@
 
 from datetime import date
 
-from lk_app.services.accounts import AddOutcome, Refusal, Removal
+from lk_app.clock import shown
+from lk_app.services.accounts import AddOutcome, LinkedAccount, Refusal, Removal
 from lk_app.services.cabinet import Standing
 from lk_app.services.ebill_subscriptions import SaveOutcome
 from lk_app.services.email_address import EmailRefusal
 from lk_app.services.history import kwh_text
 from lk_app.services.readings import (
     FieldProblem,
-    ReadingSlot,
     ReadingsForm,
+    ReadingSlot,
     ReadingWindow,
     Submission,
     SubmissionOutcome,
@@ -41,6 +42,11 @@ def short_month(period: str) -> str:
     return f"{MONTHS_SHORT[int(period[5:7]) - 1]} {period[2:4]}"
 
 
+def account_choice(account: LinkedAccount) -> str:
+    """«40010001 — г. Кострома, ул. Ленина, д. 1»: an account in the cabinet's switcher."""
+    return f"{account.number} — {account.address}" if account.address else account.number
+
+
 def day_and_month(day: date) -> str:
     """«15 декабря»."""
     return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
@@ -48,13 +54,18 @@ def day_and_month(day: date) -> str:
 
 # The account card and «Почему такая сумма».
 STANDINGS = {Standing.DEBT: "Задолженность", Standing.OVERPAID: "Переплата", Standing.SETTLED: "Задолженности нет"}
+STANDING_NOTES = {
+    Standing.DEBT: "Сумма к оплате: всё начисленное за вычетом оплаченного.",
+    Standing.OVERPAID: "Переплата учтётся в следующих начислениях.",
+    Standing.SETTLED: "Все начисления оплачены.",
+}
 SINGLE_RATE = "Электроэнергия"  # a charge the billing system sent without a tariff zone
 
 # «Передать показания».
 ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}
 WINDOW_OPEN = "Показания принимаются с {first} по {last} число. Приём открыт до {closes}."
 WINDOW_CLOSED = "Показания принимаются с {first} по {last} число. Следующий приём — с {opens}."
-SENT = "Показания за {month} переданы {moment:%d.%m.%Y в %H:%M} (UTC)."
+SENT = "Показания за {month} переданы {moment}."  # moment: clock.shown, in the supplier's zone
 FIELD_REFUSALS = {
     FieldProblem.EMPTY: "Укажите показание.",
     FieldProblem.NOT_A_NUMBER: "Укажите число, например 12345 или 12345,6.",
@@ -86,7 +97,7 @@ def window_note(window: ReadingWindow, today: date) -> str:
 
 def sent_note(form: ReadingsForm) -> str:
     """When this month's readings were sent; "" when not yet."""
-    return "" if form.sent_at is None else SENT.format(month=month_name_lower(form.period), moment=form.sent_at)
+    return "" if form.sent_at is None else SENT.format(month=month_name_lower(form.period), moment=shown(form.sent_at))
 
 
 def field_messages(outcome: SubmissionOutcome) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""The cabinet in a real browser: balance and paying, 12 months as a table and a chart, the breakdown, meter readings."""
+"""The cabinet in a real browser: what to pay, the history tabs with the chart and the breakdown, meter readings."""
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +24,10 @@ DAY, NIGHT = f"Счётчик {METER}, день", f"Счётчик {METER}, но
 @contextmanager
 def clock_on_day(day: int) -> Iterator[date]:
     """LK's clock (the app runs in this process) on the given day of the current month; put back afterwards."""
-    today = clock.now().date()
+    today = clock.today()
     clock.move(timedelta(days=day - today.day))
     try:
-        yield clock.now().date()
+        yield clock.today()
     finally:
         clock.reset()
 
@@ -58,7 +59,7 @@ def open_cabinet(page: Page, lk, today: date) -> Customer:
     return customer
 
 
-def test_history_table_chart_breakdown_and_the_pay_button(page: Page, lk, monkeypatch):
+def test_the_pay_card_and_the_history_tabs_each_showing_its_figures_once(page: Page, lk, monkeypatch):
     with clock_on_day(20) as today:
         monkeypatch.setenv("LK_PAYMENT_URL", "https://pay.example.ru/?ls={account}&sum={amount}")
         get_settings.cache_clear()
@@ -71,34 +72,78 @@ def test_history_table_chart_breakdown_and_the_pay_button(page: Page, lk, monkey
         finally:
             monkeypatch.delenv("LK_PAYMENT_URL")
             get_settings.cache_clear()
-        expect(page.get_by_text("Задолженность")).to_be_visible()
-        expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
+        pay_card = page.locator("#pay-card")
+        expect(pay_card.get_by_role("heading", name="Задолженность")).to_be_visible()
+        expect(pay_card.locator("#amount-to-pay")).to_have_text("9\u00a0815,44\u00a0₽")
+        red, green, blue = _rgb(pay_card.locator("#amount-to-pay").evaluate("e => getComputedStyle(e).color"))
+        assert red > 150 and red > 2 * green and red > 2 * blue  # a debt is red
+        expect(page.get_by_text("9\u00a0815,44\u00a0₽")).to_have_count(1)  # the debt once, not again as «К оплате»
         qr = page.get_by_role("img", name="QR-код для оплаты в приложении банка")
         expect(qr).to_be_visible()
         assert qr.get_attribute("src").endswith(f"/payment-qr/{customer.number}.svg")
         page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())  # drawn
 
+        # This month has nothing yet: the history is the 12 months up to last month, newest first.
+        last_month = last_periods(today, 2)[0]
         chart = page.locator("#history-chart")
         expect(chart).to_have_attribute("data-points", "12")
-        # Recharts draws no rectangle for a zero: 11 charged months (not this one) and last month's payment.
-        expect(chart.locator(".recharts-bar-rectangle")).to_have_count(12)
-        table = page.locator("#history-table")
-        expect(table.locator("tbody tr")).to_have_count(12)
-        expect(table.locator("tbody tr").first).to_contain_text(month_name(period_of(today)))
-        last_month = last_periods(today, 2)[0]
-        expect(table.locator("tbody tr").nth(1)).to_contain_text("1\u00a0300,00")
-        expect(table.locator("tbody tr").nth(2)).to_contain_text("812,50")
-
+        expect(chart.locator(".recharts-bar-rectangle")).to_have_count(13)  # 12 charged months and last month's payment
+        months = page.locator("#history-months > li")
+        expect(months).to_have_count(12)
+        expect(months.first).to_contain_text(month_name(last_month))
+        expect(months.first).to_contain_text("1\u00a0300,00")
+        expect(months.nth(1)).to_contain_text("812,50")
+        expect(page.get_by_text(month_name(period_of(today)))).to_have_count(0)
         expect(page.get_by_role("heading", name="Почему такая сумма")).to_be_visible()
         expect(page.get_by_text(f"Начислено за {month_name_lower(last_month)}: 1\u00a0300,00\u00a0₽")).to_be_visible()
         expect(page.get_by_text("Электроэнергия: 190 кВт·ч = 1\u00a0300,00\u00a0₽")).to_be_visible()
 
+        page.get_by_role("tab", name="Платежи").click()
+        expect(page.locator("#history-payments > li")).to_have_count(1)
+        expect(page.locator("#history-payments > li")).to_contain_text("1\u00a0234,56\u00a0₽")
+        expect(months).to_have_count(0)  # one tab at a time: the charges are not repeated beside the payments
+        page.get_by_role("tab", name="Счета").click()
+        expect(page.get_by_role("link", name=f"Скачать счёт за {month_name_lower(last_month)}")).to_be_visible()
 
-def test_no_pay_button_without_lk_payment_url(page: Page, lk):
+
+def _rgb(css: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", css)[:3])
+
+
+def _box(page: Page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def test_the_dashboard_fits_the_screen_and_the_settings_dialog_stays_in_settings(page: Page, lk):
     with clock_on_day(20) as today:
-        open_cabinet(page, lk, today)
-        expect(page.get_by_text("К оплате в этом месяце")).to_be_visible()
-        expect(page.get_by_role("link", name="Оплатить")).to_have_count(0)
+        customer = open_cabinet(page, lk, today)
+        expect(page.get_by_role("link", name="Оплатить")).to_have_count(0)  # no LK_PAYMENT_URL, no link
+        expect(page.locator("#amount-to-pay")).to_be_visible()
+        viewport = page.viewport_size
+        pay, readings = _box(page, "#pay-card"), _box(page, "#readings-card")
+        if viewport["width"] >= 960:  # two columns: what to pay beside the readings
+            assert abs(pay["y"] - readings["y"]) < 2 and readings["x"] > pay["x"] + pay["width"] - 1
+        else:  # one column, what to pay first and within the first screen
+            assert readings["y"] >= pay["y"] + pay["height"] - 1
+            assert _box(page, "#amount-to-pay")["y"] + _box(page, "#amount-to-pay")["height"] <= viewport["height"]
+        for width in (320, 390):
+            page.set_viewport_size({"width": width, "height": viewport["height"]})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"horizontal scroll at {width} px"
+        page.set_viewport_size(viewport)
+
+        # A refused «Добавить лицевой счёт» in the settings is not brought back by the cabinet, nor by its reload.
+        page.get_by_role("link", name="Настройки").click()
+        page.get_by_role("button", name="Добавить лицевой счёт").click()
+        page.get_by_label("Лицевой счёт", exact=True).fill("12")
+        page.get_by_role("button", name="Отправить").click()
+        expect(page.locator("#add_account_number-error")).to_be_visible()
+        page.goto("/cabinet")  # typed, or the browser's «back», with the dialog still open
+        expect_on_cabinet(page, customer)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        page.reload()
+        expect_on_cabinet(page, customer)
+        expect(page.locator("#amount-to-pay")).to_be_visible()
+        expect(page.get_by_role("dialog")).to_have_count(0)
 
 
 def test_submit_a_reading_then_correct_it(page: Page, lk):
@@ -161,6 +206,16 @@ def test_refusals_lower_reading_and_a_jump_to_confirm(page: Page, lk):
         page.get_by_label("Да, показания верны").check()
         page.get_by_role("button", name="Передать показания").click()
         expect(page.get_by_role("alert").filter(has_text=f"Показания за {month} приняты")).to_be_visible()
+
+        # A jump warned about and then typed right: accepted, and the warning goes with its question.
+        page.get_by_label(DAY).fill("2600")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_text("больше чем втрое выше обычного")).to_be_visible()
+        page.get_by_label(DAY).fill("1100")
+        page.get_by_role("button", name="Передать показания").click()
+        expect(page.get_by_role("alert").filter(has_text=f"Исправленные показания за {month} приняты")).to_be_visible()
+        expect(page.get_by_text("больше чем втрое выше обычного")).to_have_count(0)
+        expect(page.get_by_label("Да, показания верны")).to_have_count(0)
 
 
 def test_outside_the_window_the_form_says_when_it_opens(page: Page, lk):

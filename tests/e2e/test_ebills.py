@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from lk_app.billing.bill_pdf import period_title
 from lk_app.services.ebill_mailing import run_mailing
+from lk_app.texts.cabinet import month_name_lower
 from tests.e2e.helpers import expect_on_cabinet, log_in, registered_customer
 from tests.fakes.sendgrid_server import attachments_of, links_in
 from tests.pdf_reading import pdf_qr_codes, pdf_text
@@ -73,9 +74,9 @@ def test_the_cabinet_lists_the_bills_and_downloads_one_as_pdf(page: Page, lk):
     log_in(page, customer.number)
     expect_on_cabinet(page, customer)
     period = _billed_period()
-    expect(page.get_by_role("heading", name="Счета", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="Счета").click()
     with page.expect_download() as download:
-        page.get_by_role("link", name=f"Скачать счёт за {period_title(period)}").click()
+        page.get_by_role("link", name=f"Скачать счёт за {month_name_lower(period)}").click()
     assert download.value.suggested_filename == f"epd-{customer.number}-{period}.pdf"
     pdf = Path(download.value.path()).read_bytes()
     text = pdf_text(pdf)

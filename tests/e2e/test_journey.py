@@ -35,10 +35,10 @@ def test_from_billing_import_to_cabinet_and_out(page: Page, lk):
     page.get_by_role("link", name="Войти").click()
     log_in(page, customer.number)
     expect_on_cabinet(page, customer)
-    # The last payment, in the recent payments and in last month's row of the history.
-    expect(page.get_by_text("1\u00a0234,56\u00a0₽")).to_have_count(2)
-    expect(page.get_by_text("Задолженность")).to_be_visible()  # 1 234,56 paid of 1 300,00 charged
-    expect(page.get_by_text("65,44\u00a0₽")).to_have_count(2)  # the debt, and the amount to pay
+    expect(page.get_by_role("heading", name="Задолженность")).to_be_visible()  # 1 234,56 paid of 1 300,00 charged
+    expect(page.get_by_text("65,44\u00a0₽")).to_have_count(1)  # the debt is the amount to pay: shown once
+    page.get_by_role("tab", name="Платежи").click()
+    expect(page.get_by_text("1\u00a0234,56\u00a0₽")).to_have_count(1)  # the last payment
 
     log_out(page)
     # The page sends a visitor without a session on at once: in the production build often before its load event.

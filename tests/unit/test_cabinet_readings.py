@@ -4,7 +4,6 @@ import io
 from contextlib import redirect_stderr, redirect_stdout
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -14,7 +13,7 @@ from lk_app.models import Charge, Meter, MeterReading, OutboxMessage
 from lk_app.models.meters import SOURCE_BILLING, SOURCE_LK
 from lk_app.services.cabinet import cabinet_view
 from lk_app.services.history import account_history, payment_url
-from lk_app.services.readings import export_readings, reading_window, readings_form, submit_readings
+from lk_app.services.readings import ReadingWindow, export_readings, readings_form, submit_readings
 from lk_app.texts.cabinet import (
     field_messages,
     month_name,
@@ -68,15 +67,13 @@ def lk_readings(meter_id):
 # --- the window ---
 
 def test_the_window_says_until_when_or_from_when():
-    window = reading_window("15-26")
+    window = ReadingWindow(15, 26)
     assert window.is_open(date(2026, 11, 15)) and window.is_open(date(2026, 11, 26))
     assert not window.is_open(date(2026, 11, 14)) and not window.is_open(date(2026, 11, 27))
     assert window_note(window, date(2026, 11, 20)) == "Показания принимаются с 15 по 26 число. Приём открыт до 26 ноября."
     assert window_note(window, date(2026, 11, 27)) == "Показания принимаются с 15 по 26 число. Следующий приём — с 15 декабря."
     assert window_note(window, date(2026, 11, 3)).endswith("Следующий приём — с 15 ноября.")
     assert window_note(window, date(2026, 12, 30)).endswith("Следующий приём — с 15 января.")
-    with pytest.raises(ValueError):
-        reading_window("26-15")
 
 
 def test_outside_the_window_nothing_is_stored(session):
@@ -224,10 +221,10 @@ def test_history_has_twelve_months_and_the_breakdown_adds_up(session):
 
     history = db.run(account_history, user.id, account.number)
 
-    assert [month.period for month in history.months] == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
-    october = history.months[-2]
+    # November has no charge or payment yet: the twelve months end with October.
+    assert [month.period for month in history.months] == ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 11)]
+    october = history.months[-1]
     assert (month_name(october.period), october.kwh, october.charged, october.paid) == ("Октябрь 2026", "150", "812,50\u00a0₽", "800,00\u00a0₽")
-    assert history.months[-1].charged_rubles == 0 and history.months[-1].paid_rubles == 0
     assert month_name_lower(history.breakdown_period) == "октябрь 2026"
     assert [(b.zone, b.kwh, b.tariff, b.amount) for b in history.breakdown] == [
         ("День", "100", "6,50\u00a0₽", "650,00\u00a0₽"),
@@ -237,7 +234,20 @@ def test_history_has_twelve_months_and_the_breakdown_adds_up(session):
         october_total = sum(c.amount_kop for c in s.exec(select(Charge).where(Charge.period == "2026-10")).all())
     assert history.breakdown_total_kop == october_total == 81250
     assert history.to_pay_kop == 12 * (81250 - 80000)
-    assert history.payment_url == ""
+    # No LK_PAYMENT_URL, and no provider here: demo mode, whose stand-in page takes the account and amount.
+    assert history.payment_url.endswith(f"/dev/pay?account={account.number}&amount=150.00")
+
+
+def test_a_payment_this_month_brings_this_month_into_the_history(session):
+    user, account, _ = customer(session, months=3)
+    payment(session, account, date(2026, 11, 2), 50000)
+    session.commit()
+    move_clock_to(NOVEMBER_20)
+
+    months = db.run(account_history, user.id, account.number).months
+
+    assert [month.period for month in months] == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert (months[-1].charged_rubles, months[-1].paid_rubles) == (0, 500)
 
 
 def test_the_payment_link_fills_account_and_amount():

@@ -71,3 +71,10 @@ def test_the_app_refuses_to_start_in_demo_mode_with_a_real_provider():
     assert "Traceback" not in refused.stderr and KEY not in refused.stderr
     started = _start(LK_DEMO="1")
     assert started.returncode == 0, started.stderr
+
+
+def test_the_demo_pays_through_its_stand_in_page_unless_the_supplier_has_one(demo_settings):
+    assert demo_settings().payment_page == "http://localhost:3000/dev/pay?account={account}&amount={amount}"
+    assert demo_settings(LK_DEMO="0").payment_page is None  # no stand-in outside a demo: no «Оплатить»
+    supplier = "https://pay.example.ru/?ls={account}&sum={amount}"
+    assert demo_settings(LK_DEMO="1", LK_PAYMENT_URL=supplier).payment_page == supplier
