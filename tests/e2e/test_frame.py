@@ -159,6 +159,14 @@ def test_demo_mode_shows_its_banner_without_a_console_error(page: Page, demo_mod
     # A console error on either page fails the test at its teardown (conftest's page fixture).
 
 
+def test_the_demo_payment_stand_in_shows_the_account_and_amount_it_was_given(page: Page, demo_mode):
+    page.goto("/dev/pay?account=700100200&amount=65.44")  # where the demo's «Оплатить» leads (Settings.payment_page)
+    expect(page.get_by_role("heading", name="Оплата (демо)")).to_be_visible()
+    expect(page.get_by_text("700100200", exact=True)).to_be_visible()
+    expect(page.get_by_text("65.44", exact=True)).to_be_visible()
+    expect(page.get_by_text("В демо-режиме ничего не оплачивается.")).to_be_visible()
+
+
 def test_the_outbox_speaks_russian(page: Page, lk: RunningApp, demo_mode):
     customer = load_customer()
     register(page, lk, customer)
