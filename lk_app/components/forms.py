@@ -8,7 +8,8 @@ from lk_app.normal_forms import SHOWN_PHONE_LAYOUT, SHOWN_PHONE_PATTERN
 from lk_app.texts.access import PHONE_HINT
 
 
-def _labelled(label: str, ident: str | rx.Var, error: rx.Var, control: rx.Component, hint: str) -> rx.Component:
+def _labelled(label: str | rx.Var, ident: str | rx.Var, error: rx.Var, control: rx.Component,
+              hint: str | rx.Var) -> rx.Component:
     """A control (whose id is `ident`) under its label, with the hint and the error beneath."""
     return rx.vstack(
         rx.el.label(label, html_for=ident, style={"fontWeight": "500"}),
@@ -37,24 +38,24 @@ def _refusal_props(ident: str | rx.Var, error: rx.Var) -> dict:
     return {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": ident + "-error"}
 
 
-def _invalid_props(name: str, ident: str | rx.Var, error: rx.Var) -> dict:
+def _invalid_props(name: str | rx.Var, ident: str | rx.Var, error: rx.Var) -> dict:
     return {"id": ident, "name": name, **_refusal_props(ident, error), "size": "3", "width": "100%",
             "style": _REFUSED_BOX}
 
 
 def field(
-    label: str,
-    name: str,
+    label: str | rx.Var,
+    name: str | rx.Var,
     error: rx.Var,
     *,
     type: str = "text",
     autocomplete: str = "off",
-    hint: str = "",
+    hint: str | rx.Var = "",
     input_id: str | rx.Var | None = None,
     **input_props,
 ) -> rx.Component:
     """A labelled input named `name` (its id too, unless a form repeated per row gives `input_id`); `error` is
-    shown beneath it and marks it invalid.
+    shown beneath it and marks it invalid. Fields made in `rx.foreach` take their label, name and hint as Vars.
 
     `input_props` go to the input: `default_value` for a field read on submit, or `value` with
     `on_change` for one the page needs before that.

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from lk_app.components.forms import checkbox, form, submit
+from lk_app.components.forms import checkbox, field, form, submit
 from lk_app.components.layout import alert, customer_menu, labelled_row, page
 from lk_app.pages.account_settings import add_account_button, add_account_dialog
 from lk_app.state.accounts import AccountsState
@@ -81,24 +81,9 @@ def _pay_card() -> rx.Component:
 
 
 def _reading_field(f) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(f.label, html_for=f.key, style={"fontWeight": "500"}),
-        rx.input(
-            id=f.key,
-            name=f.key,
-            default_value=f.value,
-            input_mode="decimal",
-            auto_complete="off",
-            aria_invalid=rx.cond(f.error != "", "true", "false"),
-            color_scheme=rx.cond(f.error != "", "red", "gray"),
-            size="3",
-            width="100%",
-        ),
-        rx.cond(f.last != "", rx.text("Последнее принятое: ", f.last, size="1", color_scheme="gray"), rx.fragment()),
-        rx.cond(f.error != "", rx.text(f.error, role="alert", color_scheme="red", size="2"), rx.fragment()),
-        spacing="1",
-        width="100%",
-    )
+    """A meter zone's field, with its last accepted reading beneath and its refusal, framed red, under that."""
+    last = rx.cond(f.last != "", "Последнее принятое: " + f.last, "")
+    return field(f.label, f.key, f.error, default_value=f.value, input_mode="decimal", hint=last)
 
 
 def _readings_card() -> rx.Component:

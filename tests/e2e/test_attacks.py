@@ -324,6 +324,7 @@ def test_login_csrf_lands_the_victim_in_the_attackers_lk(victim: Page, productio
     assert answer.status_code == 303 and "lk_session" not in answer.cookies
 
 
+@pytest.mark.console_errors_expected(r"status of 403 \(Forbidden\) \(\S+/auth/logout\)")  # the refusal itself
 def test_logout_is_a_cross_site_get(victim: Page, production: RunningApp):
     lk = _lk()
     log_in(victim, lk.number)

@@ -66,9 +66,10 @@ def test_the_pay_card_and_the_history_tabs_each_showing_its_figures_once(page: P
         try:
             customer = open_cabinet(page, lk, today)
             # 12 × 812,50 + 1 300,00 charged, 1 234,56 paid.
-            expect(page.get_by_role("link", name="Оплатить")).to_have_attribute(
-                "href", f"https://pay.example.ru/?ls={customer.number}&sum=9815.44"
-            )
+            pay = page.get_by_role("link", name="Оплатить")
+            expect(pay).to_have_attribute("href", f"https://pay.example.ru/?ls={customer.number}&sum=9815.44")
+            box = pay.bounding_box()
+            assert box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen, a phone's too
         finally:
             monkeypatch.delenv("LK_PAYMENT_URL")
             get_settings.cache_clear()

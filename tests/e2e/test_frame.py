@@ -87,6 +87,7 @@ def test_the_production_server_and_nginx_answer_an_unknown_address_with_the_404_
     assert run_apart(through_nginx()) == (404, answer.text)  # nginx passes the app's page on as it is
 
 
+@pytest.mark.console_errors_expected(DOCUMENT_404)
 def test_the_404_page_of_the_production_build_leads_back(prod_page: Page):
     answer = prod_page.goto(UNKNOWN)
     assert answer is not None and answer.status == 404
