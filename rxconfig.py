@@ -7,14 +7,14 @@ from pydantic import ValidationError
 from reflex.plugins.sitemap import SitemapPlugin
 
 from lk_app.dev_server import NotFoundStatusPlugin
-from lk_app.settings import get_settings
+from lk_app.settings import SETTINGS_REFUSED, get_settings
 from lk_app.theme import ACCENT, GRAY, LkThemePlugin
 
 try:
     settings = get_settings()
 except ValidationError as error:
     # Settings LK must not start with (demo mode in a deployment, a malformed bank detail): the reason, no traceback.
-    sys.exit(f"LK cannot start: {error}")
+    sys.exit(SETTINGS_REFUSED.format(error=error))
 
 config = rx.Config(
     app_name="lk_app",

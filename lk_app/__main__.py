@@ -213,10 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code."""
-    from lk_app import logs
-    from lk_app.settings import get_settings
+    from pydantic import ValidationError
 
-    logs.install(get_settings().log_format)
+    from lk_app import logs
+    from lk_app.settings import SETTINGS_REFUSED, get_settings
+
+    try:
+        logs.install(get_settings().log_format)
+    except ValidationError as error:
+        print(SETTINGS_REFUSED.format(error=error), file=sys.stderr)  # the reason, as at `reflex run`; no traceback
+        return 2
     args = build_parser().parse_args(argv)
     from sqlalchemy.exc import OperationalError, ProgrammingError
 

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# What LK says, and then exits, when a setting is refused (by `reflex run` and the command line alike).
+SETTINGS_REFUSED = "LK cannot start: {error}"
+
 
 class Settings(BaseSettings):
     """Every rule and address of SPEC.md that a supplier may change."""

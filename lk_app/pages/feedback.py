@@ -6,6 +6,7 @@ from lk_app.components.forms import consent_checkbox, field, form, submit, text_
 from lk_app.components.layout import alert, page
 from lk_app.state.feedback import FIELD_IDS
 from lk_app.state.feedback import FeedbackState as S
+from lk_app.texts.access import PHONE_EXAMPLE
 
 TITLE = "Обратная связь"
 
@@ -15,7 +16,7 @@ def _form() -> rx.Component:
         rx.vstack(
             field("Имя", FIELD_IDS["name"], S.name_error, default_value=S.name, autocomplete="name"),
             field("E-mail или телефон", FIELD_IDS["contact"], S.contact_error, default_value=S.contact,
-                  hint="Сюда придёт ответ. Телефон — мобильный, например +7 912 345-67-89."),
+                  hint=f"Сюда придёт ответ. Телефон — мобильный, например {PHONE_EXAMPLE}."),
             field("Номер лицевого счёта", FIELD_IDS["account_number"], S.account_number_error, default_value=S.account_number,
                   input_mode="numeric", hint="Необязательно: 6–15 цифр, как в квитанции."),
             text_area_field("Сообщение", FIELD_IDS["message"], S.message_error, default_value=S.message, rows="6",

@@ -1,12 +1,13 @@
 """The words of «Обратная связь»: each refusal of the form, and the limit's."""
 
 from lk_app.services.feedback import MESSAGE_MAX, NAME_MAX, FeedbackRefusal, FeedbackResult
+from lk_app.texts.access import PHONE_EXAMPLE
 from lk_app.texts.common import ACCOUNT_NUMBER_FORMAT, CONSENT_MISSING
 
 FEEDBACK_REFUSALS = {
     FeedbackRefusal.NAME_MISSING: "Укажите, как к вам обращаться.",
     FeedbackRefusal.NAME_TOO_LONG: "Имя — не длиннее {name_max} символов.",
-    FeedbackRefusal.CONTACT_FORMAT: "Укажите e-mail (name@example.ru) или мобильный телефон (+7 912 345-67-89).",
+    FeedbackRefusal.CONTACT_FORMAT: f"Укажите e-mail (name@example.ru) или мобильный телефон ({PHONE_EXAMPLE}).",
     FeedbackRefusal.ACCOUNT_NUMBER_FORMAT: ACCOUNT_NUMBER_FORMAT,
     FeedbackRefusal.MESSAGE_MISSING: "Напишите сообщение.",
     FeedbackRefusal.MESSAGE_TOO_LONG: "Сообщение — не длиннее {message_max} символов, сейчас {length}.",

@@ -1,6 +1,7 @@
 """The command line: clear messages and exit codes instead of tracebacks."""
 
 from lk_app.__main__ import main
+from lk_app.settings import get_settings
 
 
 def test_a_missing_directory_is_a_clear_error(database_url, capsys):
@@ -12,6 +13,17 @@ def test_an_unmigrated_database_says_how_to_fix_it(settings, tmp_path, capsys):
     settings(REFLEX_DB_URL=f"sqlite:///{tmp_path / 'empty.db'}")
     assert main(["legacy-status"]) == 3
     assert "python -m lk_app migrate" in capsys.readouterr().err
+
+
+def test_a_refused_setting_is_named_without_a_traceback(database_url, monkeypatch, capsys):
+    monkeypatch.setenv("LK_TIMEZONE", "Nope/Zone")
+    get_settings.cache_clear()
+    try:
+        assert main(["legacy-status"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith("LK cannot start:") and "LK_TIMEZONE" in err and "Traceback" not in err
 
 
 def test_legacy_status_counts(clean_db, capsys):
