@@ -28,6 +28,13 @@ if [[ ! -x .tools/node_modules/.bin/bun ]] || [[ "$(.tools/node_modules/.bin/bun
   npm install --silent --no-fund --no-audit --prefix .tools "bun@$BUN_VERSION"
 fi
 
+# The browser tests check every page with axe-core (WCAG 2.1 A/AA); they inject it from here.
+AXE_VERSION="4.14.1"
+if [[ "${1:-}" == "--tests" ]] && [[ "$(node -p "require('./.tools/node_modules/axe-core/package.json').version" 2>/dev/null)" != "$AXE_VERSION" ]]; then
+  echo "setup: installing axe-core $AXE_VERSION from the npm registry"
+  npm install --silent --no-fund --no-audit --prefix .tools "axe-core@$AXE_VERSION"
+fi
+
 apt_install() {
   if [[ "$(id -u)" == 0 ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
