@@ -7,6 +7,8 @@ from pydantic import ValidationError
 from reflex.plugins.sitemap import SitemapPlugin
 
 from lk_app.dev_server import NotFoundStatusPlugin
+from lk_app.first_paint import FirstPaintPlugin
+from lk_app.installable import InstallablePlugin
 from lk_app.settings import SETTINGS_REFUSED, get_settings
 from lk_app.theme import ACCENT, GRAY, LkThemePlugin
 
@@ -25,6 +27,8 @@ config = rx.Config(
     plugins=[
         LkThemePlugin(theme=rx.theme(accent_color=ACCENT, gray_color=GRAY, radius="medium", has_background=True)),
         NotFoundStatusPlugin(),  # the dev server answers an unknown page with 404, as production does
+        FirstPaintPlugin(),  # the production build's pages paint before their stylesheet and scripts arrive
+        InstallablePlugin(),  # the web app manifest, from the settings
     ],
     disable_plugins=[SitemapPlugin],  # a login portal has nothing to index
     # LK has no dynamic components: pages import only the Radix parts they use, not the whole library each.

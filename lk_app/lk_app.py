@@ -5,7 +5,7 @@ import contextlib
 
 import reflex as rx
 
-from lk_app import logs
+from lk_app import installable, logs
 from lk_app.pages.cabinet import cabinet_page
 from lk_app.pages.confirm import confirm_page
 from lk_app.pages.demo_payment import TITLE as DEMO_PAYMENT_TITLE
@@ -57,7 +57,7 @@ supplier = get_settings().supplier_name
 app = rx.App(
     html_lang="ru",
     api_transformer=backend_routes,
-    head_components=[rx.el.link(rel="icon", href="/favicon.svg")],
+    head_components=[rx.el.link(rel="icon", href="/favicon.svg"), *installable.head_components()],
 )
 app.register_lifespan_task(outbox_dispatcher)
 

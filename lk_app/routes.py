@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -24,6 +25,7 @@ from lk_app.services.sessions import (
     revoke_session,
 )
 from lk_app.settings import get_settings
+from lk_app.static_caching import StaticCaching
 
 T = TypeVar("T")
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -147,6 +149,7 @@ async def health(_request: Request) -> JSONResponse:
 
 
 backend_routes = Starlette(
+    middleware=[Middleware(StaticCaching)],  # wraps the production server's pages and build files too
     routes=[
         Route("/health", health, methods=["GET"]),
         Route("/auth/session", open_session, methods=["GET"]),

@@ -32,6 +32,22 @@ class MonthRow:
 
 
 @dataclasses.dataclass
+class ChartMonth:
+    """A month of the chart: its short name, each bar's height as a share of the tallest, and what each bar says."""
+
+    month: str = ""
+    charged_height: str = ""  # a CSS percentage; "" draws no bar
+    paid_height: str = ""
+    charged: str = ""
+    paid: str = ""
+
+
+def bar_height(rubles: float, tallest: float) -> str:
+    """A bar's height as a CSS percentage of the tallest bar; "" for nothing to draw."""
+    return f"{100 * rubles / tallest:.1f}%" if rubles > 0 and tallest > 0 else ""
+
+
+@dataclasses.dataclass
 class BillRow:
     """A month's bill of «Счета»: the month in words and the period its PDF is filed under."""
 
@@ -56,7 +72,7 @@ class CabinetState(rx.State):
     payment_qr_url: str = ""  # a backend route draws the code: in the state it would be most of every session's bytes
     bills_url: str = ""  # where the account's bill PDFs are downloaded: a backend route, authorised by the session cookie
     months: list[MonthRow] = []  # the newest first
-    chart: list[dict[str, str | float]] = []  # the months oldest first, with payments, in the plain form recharts takes
+    chart: list[ChartMonth] = []  # the months oldest first, with payments
     breakdown_month: str = ""
     breakdown: list[BreakdownLine] = []
     breakdown_total: str = ""
@@ -122,7 +138,8 @@ class CabinetState(rx.State):
         self.payment_url = history.payment_url
         self.payment_qr_url = backend_url(f"/payment-qr/{number}.svg")
         self.months = [MonthRow(month_name(m.period), m.kwh, m.charged) for m in reversed(history.months)]
-        self.chart = [{"month": short_month(m.period), "charged": m.charged_rubles, "paid": m.paid_rubles}
-                      for m in history.months]
+        tallest = max((max(m.charged_rubles, m.paid_rubles) for m in history.months), default=0)
+        self.chart = [ChartMonth(short_month(m.period), bar_height(m.charged_rubles, tallest),
+                                 bar_height(m.paid_rubles, tallest), m.charged, m.paid) for m in history.months]
         self.breakdown_month = month_name_lower(history.breakdown_period) if history.breakdown_period else ""
         self.breakdown_total, self.breakdown = history.breakdown_total, history.breakdown

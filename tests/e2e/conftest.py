@@ -126,11 +126,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def pytest_configure(config):
-    """The marker a test names the console errors it causes with (a refused request, a dropped websocket)."""
+    """The marker a test names the console errors it causes with (a refused request, a dropped websocket), and the
+    marker of checks of the pages themselves."""
     config.addinivalue_line(
         "markers",
         "console_errors_expected(*patterns): console errors and page errors this test causes on purpose, as regular "
         "expressions searched in «text (url)»; any other fails the test",
+    )
+    config.addinivalue_line(
+        "markers",
+        "frontend_only: checks of the pages themselves that do not depend on the database or Redis; CI runs them "
+        "once, on the embedded defaults",
     )
 
 

@@ -88,7 +88,7 @@ def test_the_pay_card_and_the_history_tabs_each_showing_its_figures_once(page: P
         last_month = last_periods(today, 2)[0]
         chart = page.locator("#history-chart")
         expect(chart).to_have_attribute("data-points", "12")
-        expect(chart.locator(".recharts-bar-rectangle")).to_have_count(13)  # 12 charged months and last month's payment
+        expect(chart.locator("[data-bar]")).to_have_count(13)  # 12 charged months and last month's payment
         months = page.locator("#history-months > li")
         expect(months).to_have_count(12)
         expect(months.first).to_contain_text(month_name(last_month))

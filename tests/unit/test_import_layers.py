@@ -22,6 +22,9 @@ MAY_IMPORT = {
     "state": {"services", "models", "texts"},  # models for the names of roles; data comes through the services
     "theme": set(),
     "dev_server": set(),  # a build plugin rxconfig.py loads: it needs only Reflex
+    "first_paint": set(),  # a post-build step rxconfig.py loads: it needs only Reflex
+    "static_caching": set(),  # ASGI middleware of the backend routes: it needs only Starlette
+    "installable": {"theme"},  # the manifest's plugin and head tags, in the brand's blue
     "components": {"state", "theme", "texts"},
     "pages": {"components", "state", "theme", "texts"},
 }
