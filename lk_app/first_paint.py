@@ -3,6 +3,7 @@
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +27,9 @@ _VAR = re.compile(r"var\((--[\w-]+)")
 _VAR_DECLARATION_BODY = re.compile(r"\{([^{}]*)\}")
 _ATTRIBUTE = re.compile(r'\s([\w-]+)="([^"]*)"')
 # Once the browser reports the page's first contentful paint (at once in a tab no one sees, which paints nothing):
-# each stylesheet goes where its critical rules stand in the cascade, the page's modules are fetched side by side,
-# and the hydration script runs. A timer runs it too, should no paint ever be reported.
+# each stylesheet goes where its critical rules stand in the cascade and the page's modules are fetched side by side;
+# the libraries are then evaluated one to a task, dependencies first, so that no single task runs them all, and the
+# hydration script runs last. A timer starts it too, should no paint ever be reported.
 _AFTER_PAINT = (
     "<script>(function(){{var started=false;function run(){{if(started)return;started=true;"
     'document.querySelectorAll("style[data-lk-sheet]").forEach(function(style){{'
@@ -35,7 +37,9 @@ _AFTER_PAINT = (
     "style.after(sheet)}});"
     '{modules}.forEach(function(href){{var link=document.createElement("link");link.rel="modulepreload";'
     "link.href=href;document.head.appendChild(link)}});"
-    'var s=document.createElement("script");s.type="module";s.text={code};document.body.appendChild(s)}}'
+    "var libraries={libraries};(function next(i){{if(i<libraries.length){{var after=function(){{"
+    "setTimeout(function(){{next(i+1)}},0)}};import(libraries[i]).then(after,after);return}}"
+    'var s=document.createElement("script");s.type="module";s.text={code};document.body.appendChild(s)}})(0)}}'
     'var paints=window.PerformanceObserver&&PerformanceObserver.supportedEntryTypes||[];'
     'if(document.visibilityState!=="visible"||paints.indexOf("paint")<0){{run();return}}'
     "new PerformanceObserver(function(list,observer){{list.getEntries().forEach(function(paint){{"
@@ -43,6 +47,9 @@ _AFTER_PAINT = (
     '.observe({{type:"paint",buffered:true}});'
     'document.addEventListener("visibilitychange",run,{{once:true}});setTimeout(run,3000)}})()</script>'
 )
+BREAKPOINTS = ("xs", "sm", "md", "lg", "xl")
+_RESPONSIVE_KEY = re.compile(r"[{,](xs|sm|md|lg|xl):")
+_STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([^"]+\.js)"')
 
 
 @dataclass(frozen=True)
@@ -147,21 +154,21 @@ def _declarations(body: str) -> list[str]:
     return [item for item in items if item.strip()]
 
 
-def _rules(css: str, page: PageMarks, properties: frozenset[str] | None) -> str:
-    """The stylesheet's rules that could apply to the page; with `properties`, only those custom properties are
+def _rules(css: str, keep: Callable[[str], bool], properties: frozenset[str] | None) -> str:
+    """The stylesheet's rules with only the selectors to keep; with `properties`, only those custom properties are
     declared."""
     kept = []
     for prelude, body in _blocks(css):
         if body is None:
             kept.append(prelude)
         elif prelude.startswith(("@media", "@supports", "@layer", "@container")):
-            inner = _rules(body, page, properties)
+            inner = _rules(body, keep, properties)
             if inner:
                 kept.append(f"{prelude}{{{inner}}}")
         elif prelude.startswith("@"):
             kept.append(f"{prelude}{{{body}}}")  # @font-face, @keyframes, @property: whole
         else:
-            selectors = [item for item in _selector_items(prelude) if _can_match(item, page)]
+            selectors = [item for item in _selector_items(prelude) if keep(item)]
             if properties is not None:
                 body = ";".join(
                     item for item in _declarations(body)
@@ -194,8 +201,21 @@ def _properties_used(css: str, page_html: str) -> frozenset[str]:
 def critical_css(css: str, page: PageMarks, page_html: str = "") -> str:
     """The stylesheet's rules that could apply to the page's prerendered elements, in the stylesheet's order, with
     only the custom properties they (or the page's own styles in `page_html`) read."""
-    rules = _rules(css, page, None)
-    return _rules(rules, page, _properties_used(rules, page_html))
+    rules = _rules(css, lambda selector: _can_match(selector, page), None)
+    return _rules(rules, lambda selector: True, _properties_used(rules, page_html))
+
+
+def breakpoints_used(scripts: str) -> frozenset[str]:
+    """The breakpoints the pages give a responsive value at (`size={"initial": "2", "sm": "3"}` is built as
+    `{initial:`2`,sm:`3`}`): Radix writes a class for a breakpoint only when a value names it."""
+    return frozenset(_RESPONSIVE_KEY.findall(scripts))
+
+
+def without_unused_breakpoints(css: str, breakpoints: frozenset[str]) -> str:
+    """The stylesheet without the rules of classes for breakpoints no page names (four fifths of Radix's responsive
+    rules, half the sheet)."""
+    unused = [f".{name}\\:" for name in BREAKPOINTS if name not in breakpoints]
+    return _rules(css, lambda selector: not any(prefix in selector for prefix in unused), None)
 
 
 def page_marks(page_html: str) -> PageMarks:
@@ -206,9 +226,9 @@ def page_marks(page_html: str) -> PageMarks:
     return PageMarks(classes | _CLASSES_BEFORE_PAINT, attributes)
 
 
-def painting_first(page_html: str, stylesheets: dict[str, str]) -> str:
+def painting_first(page_html: str, stylesheets: dict[str, str], imports: dict[str, list[str]]) -> str:
     """The page with its critical style rules inline, and its stylesheet and scripts fetched once its first frame is
-    painted. A page already changed is returned as it is."""
+    painted; `imports` names each module's static imports. A page already changed is returned as it is."""
     page = page_marks(page_html)
 
     def inline(link: re.Match) -> str:
@@ -219,10 +239,32 @@ def painting_first(page_html: str, stylesheets: dict[str, str]) -> str:
 
     modules = _MODULE_PRELOAD.findall(page_html)
     page_html = _MODULE_PRELOAD.sub("", _STYLESHEET.sub(inline, _STYLE_PRELOAD.sub("", page_html)))
-    return _BOOTSTRAP.sub(
-        lambda script: _AFTER_PAINT.format(code=_script_literal(script["code"]), modules=_script_literal(modules)),
-        page_html,
-    )
+
+    def loader(script: re.Match) -> str:
+        # The modules the hydration script names itself set the page's globals in its order: only the others first.
+        libraries = [href for href in modules if href not in script["code"]]
+        return _AFTER_PAINT.format(code=_script_literal(script["code"]), modules=_script_literal(modules),
+                                   libraries=_script_literal(dependencies_first(libraries, imports)))
+
+    return _BOOTSTRAP.sub(loader, page_html)
+
+
+def dependencies_first(modules: list[str], imports: dict[str, list[str]]) -> list[str]:
+    """The modules in an order where each comes after those of them it imports."""
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(href: str) -> None:
+        if href in ordered or href in visiting or href not in modules:
+            return
+        visiting.add(href)  # a cycle (a Vite build has none) stops here rather than loops
+        for dependency in imports.get(href, []):
+            visit(dependency)
+        ordered.append(href)
+
+    for href in modules:
+        visit(href)
+    return ordered
 
 
 def _script_literal(value: str | list[str]) -> str:
@@ -231,11 +273,19 @@ def _script_literal(value: str | list[str]) -> str:
 
 
 def paint_first(static_dir: Path) -> int:
-    """Rewrite every prerendered page of a production build (before Reflex compresses it); returns how many."""
-    stylesheets = {f"/assets/{path.name}": path.read_text() for path in (static_dir / "assets").glob("*.css")}
+    """Rewrite every prerendered page of a production build (before Reflex compresses it), and drop its stylesheets'
+    rules of breakpoints no page uses; returns how many pages."""
+    assets = static_dir / "assets"
+    scripts = {f"/assets/{path.name}": path.read_text() for path in assets.glob("*.js")}
+    breakpoints = breakpoints_used("".join(scripts.values()))
+    stylesheets = {}
+    for path in assets.glob("*.css"):
+        stylesheets[f"/assets/{path.name}"] = without_unused_breakpoints(path.read_text(), breakpoints)
+        path.write_text(stylesheets[f"/assets/{path.name}"])
+    imports = {href: [f"/assets/{name}" for name in _STATIC_IMPORT.findall(code)] for href, code in scripts.items()}
     pages = sorted(static_dir.rglob("*.html"))
     for path in pages:
-        path.write_text(painting_first(path.read_text(), stylesheets))
+        path.write_text(painting_first(path.read_text(), stylesheets, imports))
     return len(pages)
 
 

@@ -3,17 +3,27 @@
 import json
 import re
 
-from lk_app.first_paint import critical_css, page_marks, paint_first, painting_first
+from lk_app.first_paint import (
+    breakpoints_used,
+    critical_css,
+    dependencies_first,
+    page_marks,
+    paint_first,
+    painting_first,
+    without_unused_breakpoints,
+)
 
 SHEET = "/assets/styles-abc.css"
 PAGE = (
     '<!DOCTYPE html><html lang="ru"><head><meta charSet="utf-8"/>'
     f'<link as="style" href="{SHEET}" rel="preload"/><title>Вход</title>'
     '<link rel="modulepreload" href="/assets/entry-1.js"/><link rel="modulepreload" href="/assets/route-2.js"/>'
+    '<link rel="modulepreload" href="/assets/radix-3.js"/><link rel="modulepreload" href="/assets/react-4.js"/>'
     f'<link href="{SHEET}" rel="stylesheet" type="text/css"/></head>'
     '<body><div class="radix-themes" data-accent-color="blue"><h1 class="rt-Heading rt-r-size-6">Вход</h1>'
     '<style>.css-1{background:var(--gray-2)}</style><input class="rt-TextFieldInput sm:rt-r-size-3"/></div>'
-    '<script type="module" async="">import "/assets/entry-1.js";\nwindow.x = "</div>";</script></body></html>'
+    '<script type="module" async="">import "/assets/entry-1.js";\nimport("/assets/route-2.js");\nwindow.x = "</div>";'
+    "</script></body></html>"
 )
 
 
@@ -59,7 +69,8 @@ def test_the_dark_theme_class_the_inline_script_sets_counts_as_present():
 
 
 def test_the_page_blocks_on_nothing_and_runs_its_scripts_after_its_first_paint():
-    changed = painting_first(PAGE, {SHEET: ".rt-Heading{margin:0}.rt-Button{color:red}"})
+    changed = painting_first(PAGE, {SHEET: ".rt-Heading{margin:0}.rt-Button{color:red}"},
+                             {"/assets/radix-3.js": ["/assets/react-4.js"]})
     head = changed.split("</head>")[0]
     assert "modulepreload" not in head and 'rel="preload"' not in head
     assert re.findall(r"<link[^>]*stylesheet[^>]*>", head) == [f'<link rel="stylesheet" href="{SHEET}"/>']
@@ -68,12 +79,30 @@ def test_the_page_blocks_on_nothing_and_runs_its_scripts_after_its_first_paint()
     assert '<script type="module"' not in changed
     loader = re.search(r"<script>(\(function\(\)\{var started.*?)</script>", changed, re.DOTALL)[1]
     assert "</" not in loader  # the hydration code's own «</div>» cannot end the loader's <script> early
-    literals = re.findall(r'(\[[^\]]*\]|"(?:\\.|[^"\\])*")', loader)
-    assert json.loads(next(item for item in literals if item.startswith("["))) == ["/assets/entry-1.js",
-                                                                                     "/assets/route-2.js"]
-    code = json.loads(next(item for item in literals if item.startswith('"import')).replace("<\\/", "</"))
-    assert code == 'import "/assets/entry-1.js";\nwindow.x = "</div>";'
+    fetched = json.loads(re.search(r"(\[[^\]]*\])\.forEach\(function\(href\)", loader)[1])
+    evaluated = json.loads(re.search(r"var libraries=(\[[^\]]*\]);", loader)[1])
+    assert fetched == ["/assets/entry-1.js", "/assets/route-2.js", "/assets/radix-3.js", "/assets/react-4.js"]
+    # The libraries one by one, each after what it imports; the hydration script's own modules left to it.
+    assert evaluated == ["/assets/react-4.js", "/assets/radix-3.js"]
+    code = json.loads(re.search(r's\.text=("(?:\\.|[^"\\])*")', loader)[1].replace("<\\/", "</"))
+    assert code == 'import "/assets/entry-1.js";\nimport("/assets/route-2.js");\nwindow.x = "</div>";'
     assert 'observe({type:"paint",buffered:true})' in loader and "first-contentful-paint" in loader
+
+
+def test_modules_come_after_what_they_import():
+    imports = {"/a.js": ["/b.js", "/c.js"], "/b.js": ["/c.js"], "/c.js": [], "/d.js": ["/a.js"]}
+    assert dependencies_first(["/a.js", "/d.js", "/b.js", "/c.js"], imports) == ["/c.js", "/b.js", "/a.js", "/d.js"]
+    assert dependencies_first(["/x.js", "/y.js"], {"/x.js": ["/y.js"], "/y.js": ["/x.js"]}) == ["/y.js", "/x.js"]
+
+
+def test_the_stylesheet_keeps_the_breakpoints_a_page_gives_values_at():
+    scripts = 'jsx(Card,{size:{initial:`2`,sm:`3`}});const breakpoints=[`xs`,`sm`,`md`,`lg`,`xl`];'
+    assert breakpoints_used(scripts) == {"sm"}
+    css = (".rt-r-size-2{a:1}@media (width>=768px){.sm\\:rt-r-size-3{b:2}}"
+           "@media (width>=1024px){.md\\:rt-r-size-3{c:3}.rt-Card{d:4}}")
+    assert without_unused_breakpoints(css, frozenset({"sm"})) == (
+        ".rt-r-size-2{a:1}@media (width>=768px){.sm\\:rt-r-size-3{b:2}}@media (width>=1024px){.rt-Card{d:4}}"
+    )
 
 
 def test_a_page_changed_once_is_not_changed_again(tmp_path):
