@@ -9,20 +9,22 @@ from lk_app.texts.access import PHONE_HINT
 
 
 def _labelled(label: str | rx.Var, ident: str | rx.Var, error: rx.Var, control: rx.Component,
-              hint: str | rx.Var) -> rx.Component:
-    """A control (whose id is `ident`) under its label, with the hint and the error beneath."""
+              hint: str | rx.Var, shown_beneath: bool = True) -> rx.Component:
+    """A control (whose id is `ident`) under its label, with the hint and (unless shown elsewhere) the error beneath."""
     return rx.vstack(
         rx.el.label(label, html_for=ident, style={"fontWeight": "500"}),
         control,
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"), rx.fragment()),
-        rx.cond(
-            error != "",
-            rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
-            rx.fragment(),
-        ),
+        rx.cond(hint != "", rx.text(hint, id=ident + "-hint", size="1", color_scheme="gray"), rx.fragment()),
+        _error(ident, error) if shown_beneath else rx.fragment(),
         spacing="1",
         width="100%",
     )
+
+
+def _error(ident: str | rx.Var, error: rx.Var) -> rx.Component:
+    """The refusal of the control `ident`, announced as it appears."""
+    return rx.cond(error != "", rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
+                   rx.fragment())
 
 
 # A refused field is framed in red, and so is its focus ring. Radix draws a text field's border and ring on the box
@@ -33,13 +35,18 @@ _REFUSED_BOX = {
 _REFUSED_CHECKBOX = {"&[aria-invalid=true]": {"outline": "2px solid var(--red-9)", "outlineOffset": "1px"}}
 
 
-def _refusal_props(ident: str | rx.Var, error: rx.Var) -> dict:
-    """What marks a control refused for screen readers and ties its error to it."""
-    return {"aria_invalid": rx.cond(error != "", "true", "false"), "aria_describedby": ident + "-error"}
+def _refusal_props(ident: str | rx.Var, error: rx.Var, hint: str | rx.Var = "", error_id: str | None = None) -> dict:
+    """What marks a control refused for screen readers and ties its hint and error to it: `aria-describedby` names
+    only what is on the page (a reader would look for the error's id in vain before a refusal)."""
+    hint_id, error_id = ident + "-hint", ident + "-error" if error_id is None else error_id
+    hinted, refused = rx.Var.create(hint) != "", error != ""
+    described_by = rx.cond(refused, rx.cond(hinted, hint_id + " " + error_id, error_id), rx.cond(hinted, hint_id, None))
+    return {"aria_invalid": rx.cond(refused, "true", "false"), "aria_describedby": described_by}
 
 
-def _invalid_props(name: str | rx.Var, ident: str | rx.Var, error: rx.Var) -> dict:
-    return {"id": ident, "name": name, **_refusal_props(ident, error), "size": "3", "width": "100%",
+def _invalid_props(name: str | rx.Var, ident: str | rx.Var, error: rx.Var, hint: str | rx.Var,
+                   error_id: str | None) -> dict:
+    return {"id": ident, "name": name, **_refusal_props(ident, error, hint, error_id), "size": "3", "width": "100%",
             "style": _REFUSED_BOX}
 
 
@@ -52,22 +59,25 @@ def field(
     autocomplete: str = "off",
     hint: str | rx.Var = "",
     input_id: str | rx.Var | None = None,
+    error_id: str | None = None,
     **input_props,
 ) -> rx.Component:
     """A labelled input named `name` (its id too, unless a form repeated per row gives `input_id`); `error` is
     shown beneath it and marks it invalid. Fields made in `rx.foreach` take their label, name and hint as Vars.
+    A refusal of several fields at once is shown once, in the message whose id is `error_id`, and not beneath.
 
     `input_props` go to the input: `default_value` for a field read on submit, or `value` with
     `on_change` for one the page needs before that.
     """
     ident = name if input_id is None else input_id
-    control = rx.input(type=type, auto_complete=autocomplete, **_invalid_props(name, ident, error), **input_props)
-    return _labelled(label, ident, error, control, hint)
+    control = rx.input(type=type, auto_complete=autocomplete, **_invalid_props(name, ident, error, hint, error_id),
+                       **input_props)
+    return _labelled(label, ident, error, control, hint, shown_beneath=error_id is None)
 
 
 def text_area_field(label: str, name: str, error: rx.Var, *, hint: str = "", **props) -> rx.Component:
     """A labelled multi-line field, like `field`; its text is read on submit."""
-    return _labelled(label, name, error, rx.text_area(**_invalid_props(name, name, error), **props), hint)
+    return _labelled(label, name, error, rx.text_area(**_invalid_props(name, name, error, hint, None), **props), hint)
 
 
 def checkbox(
@@ -83,8 +93,7 @@ def checkbox(
             align="start",
             spacing="2",
         ),
-        rx.cond(error != "", rx.text(error, id=ident + "-error", role="alert", color_scheme="red", size="2"),
-                rx.fragment()),
+        _error(ident, error),
         spacing="1",
         width="100%",
     )
@@ -144,7 +153,9 @@ def phone_with_code_button(state, label: str, error: rx.Var, button: str) -> rx.
 def consent_checkbox(error: rx.Var) -> rx.Component:
     """The consent to the processing of personal data, with the policy a click away."""
     return checkbox(
-        rx.fragment("Согласен на обработку персональных данных (", rx.link("политика", href="/privacy", is_external=True), ")"),
+        # Underlined: a link inside a sentence is told from its words by more than colour.
+        rx.fragment("Согласен на обработку персональных данных (",
+                    rx.link("политика", href="/privacy", is_external=True, underline="always"), ")"),
         "consent",
         error,
     )

@@ -45,8 +45,10 @@ def _menu_link(label: str, route: str) -> rx.Component:
         color="white",
         weight=rx.cond(current, "bold", "regular"),
         aria_current=rx.cond(current, "page", "false"),
+        # White when hovered too: a link's default hover colour (the accent's step 8) is lost on the blue.
+        _hover={"textDecoration": "underline", "color": "white"},
         style={"textDecoration": rx.cond(current, "underline", "none"), "textDecorationThickness": "2px",
-               "textUnderlineOffset": "6px", "&:hover": {"textDecoration": "underline"}},
+               "textUnderlineOffset": "6px"},
     )
 
 

@@ -59,7 +59,8 @@ def confirm_page() -> rx.Component:
                     alert(rx.match(S.kind, ("new_email", "Новый e-mail подтверждён"),
                                    ("ebill", "Адрес для счетов подтверждён"), ("not_me", S.notice),
                                    "Регистрация подтверждена"), color="green"),
-                    rx.link(rx.button("Войти", size="3", width="100%"), href="/", width="100%"),
+                    # The link drawn as a button, not a button in a link: one control, one stop of Tab.
+                    rx.button(rx.el.a("Войти", href="/"), as_child=True, size="3", width="100%"),
                     spacing="3",
                     width="100%",
                 ),

@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from lk_app.components.dialogs import RETURN_FOCUS
 from lk_app.components.forms import field, form, submit
 from lk_app.components.layout import alert, contact_phone_link, page
 from lk_app.pages.feedback import TITLE as FEEDBACK_TITLE
@@ -12,6 +13,7 @@ from lk_app.state.feedback import FeedbackState
 from lk_app.state.login import LoginState
 
 TITLE = "Вход в Личный кабинет"
+LOGIN_ERROR_ID = "login-error"
 
 
 def _feedback_dialog() -> rx.Component:
@@ -56,6 +58,7 @@ def _email_popup() -> rx.Component:
                 on_submit=LoginState.save_email,
                 key="first-email",
             ),
+            **RETURN_FOCUS,
         ),
         open=LoginState.asking_email,
     )
@@ -81,13 +84,17 @@ def _demo_samples() -> rx.Component:
 
 def login_page() -> rx.Component:
     """The login form."""
+    credentials_error = rx.cond(LoginState.credentials_refused, LoginState.error, "")
     return page(
         TITLE,
         form(
             rx.vstack(
-                field("Логин или номер лицевого счёта", "identifier", rx.Var.create(""), autocomplete="username"),
-                field("Пароль", "password", rx.Var.create(""), type="password", autocomplete="current-password"),
-                rx.cond(LoginState.error != "", alert(LoginState.error), rx.fragment()),
+                # One refusal of the pair (never which of the two is wrong), shown once and describing both.
+                field("Логин или номер лицевого счёта", "identifier", credentials_error, autocomplete="username",
+                      error_id=LOGIN_ERROR_ID),
+                field("Пароль", "password", credentials_error, type="password", autocomplete="current-password",
+                      error_id=LOGIN_ERROR_ID),
+                rx.cond(LoginState.error != "", alert(LoginState.error, id=LOGIN_ERROR_ID), rx.fragment()),
                 rx.cond(
                     LoginState.unconfirmed,
                     rx.button("Получить новую ссылку", type="button", variant="outline", on_click=LoginState.resend_link, width="100%"),

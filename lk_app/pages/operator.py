@@ -11,6 +11,7 @@ from lk_app.state.tickets import REPLY_FIELD, TicketsState
 from lk_app.texts.operator import STATUS_TABS
 
 TITLE = "Операторская консоль"
+AUDIT_TITLE = "Журнал действий"
 S = OperatorState
 C = OperatorState.card
 T = TicketsState
@@ -262,7 +263,8 @@ def _audit() -> rx.Component:
             rx.table.root(
                 rx.table.header(rx.table.row(*(rx.table.column_header_cell(name) for name in
                                                ("Когда", "Оператор", "Действие", "ЛК / обращение", "Подробности")))),
-                rx.table.body(rx.foreach(AuditState.entries, _audit_row)),
+                # Focusable: on a narrow screen the table scrolls sideways in Radix's scroll area, by arrow keys too.
+                rx.table.body(rx.foreach(AuditState.entries, _audit_row), tab_index=0, aria_label=AUDIT_TITLE),
                 width="100%",
                 size="1",
             ),
@@ -279,7 +281,7 @@ def _console() -> rx.Component:
         rx.tabs.list(
             rx.tabs.trigger("Личные кабинеты", value="lks"),
             rx.tabs.trigger("Обращения", value="tickets"),
-            rx.tabs.trigger("Журнал действий", value="audit"),
+            rx.tabs.trigger(AUDIT_TITLE, value="audit"),
         ),
         rx.tabs.content(_lks(), value="lks", padding_top="16px"),
         rx.tabs.content(_tickets(), value="tickets", padding_top="16px"),

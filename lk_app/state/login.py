@@ -24,6 +24,7 @@ class LoginState(rx.State):
     """Errors and notices of the login form; the unconfirmed LK's id stays on the server."""
 
     error: str = ""
+    credentials_refused: bool = False  # the error is about what was typed: both fields are marked refused
     notice: str = ""
     unconfirmed: bool = False
     busy: bool = False
@@ -36,7 +37,7 @@ class LoginState(rx.State):
     def reset_form(self):
         """A fresh form whenever the page opens."""
         self.error = self.notice = self.email_error = ""
-        self.unconfirmed = self.busy = self.asking_email = False
+        self.unconfirmed = self.busy = self.asking_email = self.credentials_refused = False
         self._unconfirmed_user_id = self._email_for_user_id = None
 
     @rx.event
@@ -45,7 +46,8 @@ class LoginState(rx.State):
         identifier = str(form_data.get("identifier", "")).strip()[:100]
         password = str(form_data.get("password", ""))[:200]
         self.notice = ""
-        if not identifier or not password:
+        self.credentials_refused = not identifier or not password
+        if self.credentials_refused:
             self.error = CREDENTIALS_MISSING
             yield rx.set_focus("identifier" if not identifier else "password")
             return
@@ -54,6 +56,7 @@ class LoginState(rx.State):
         ip = (await self.get_state(SessionState))._client_ip()
         outcome = await in_transaction(lambda session: log_in(identifier, password, ip=ip, session=session))
         self.busy = False
+        self.credentials_refused = outcome.status is LoginStatus.INVALID
         self.unconfirmed = outcome.status is LoginStatus.UNCONFIRMED
         self._unconfirmed_user_id = outcome.user_id if self.unconfirmed else None
         if outcome.legacy_hash:

@@ -60,6 +60,9 @@ STANDING_NOTES = {
     Standing.SETTLED: "Все начисления оплачены.",
 }
 SINGLE_RATE = "Электроэнергия"  # a charge the billing system sent without a tariff zone
+# What screen readers say for the bank app's QR code and for the chart (its figures are the list of months beside it).
+PAYMENT_QR_ALT = "QR-код для оплаты по лицевому счёту {number} в приложении банка"
+HISTORY_CHART_LABEL = "График начислений и платежей по месяцам"
 
 # «Передать показания».
 ZONE_NAMES = {1: ("",), 2: ("день", "ночь"), 3: ("пик", "полупик", "ночь")}

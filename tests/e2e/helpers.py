@@ -4,6 +4,8 @@ import itertools
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,10 +14,11 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from lk_app import db
+from lk_app import clock, db
 from lk_app.billing.importer import import_billing_dir
 from lk_app.clock import now
-from lk_app.models import AuthSession, LimitEvent, LkUser
+from lk_app.models import AccountLink, AuthSession, BillingAccount, LimitEvent, LkUser
+from lk_app.services.months import last_periods
 from lk_app.services.passwords import hash_password
 from tests.fakes.sendgrid_server import links_in
 
@@ -124,6 +127,40 @@ def load_customer(surname: str = "Ёлкина") -> Customer:
     return customer
 
 
+METER = "E-5501"
+DAY, NIGHT = f"Счётчик {METER}, день", f"Счётчик {METER}, ночь"
+
+
+@contextmanager
+def clock_on_day(day: int) -> Iterator[date]:
+    """LK's clock (the app runs in this process) on the given day of the current month; put back afterwards."""
+    today = clock.today()
+    clock.move(timedelta(days=day - today.day))
+    try:
+        yield clock.today()
+    finally:
+        clock.reset()
+
+
+def load_history(customer: Customer, today: date) -> None:
+    """Day/night charges (100 + 50 kWh a month) for the twelve months before last (load_customer() charged last month)
+    and a two-zone meter read last month, by the real import."""
+    periods = last_periods(today, 14)[:-2]
+    charges = ["account_number;period;kwh;amount;zone;tariff"]
+    for period in periods:
+        charges += [f"{customer.number};{period};100;650,00;день;6,50", f"{customer.number};{period};50;162,50;ночь;3,25"]
+    read_on = date.fromisoformat(f"{last_periods(today, 2)[0]}-25")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "charges.csv").write_text("\n".join(charges) + "\n", encoding="utf-8")
+        (folder / "meters.csv").write_text(
+            f"account_number;meter_number;zones;last_reading;read_on\n{customer.number};{METER};2;1000/500;{read_on:%d.%m.%Y}\n",
+            encoding="utf-8",
+        )
+        problems = []
+        assert not import_billing_dir(folder, on_problem=problems.append).had_errors, problems
+
+
 def prove(page: Page, number: str, surname: str, *, open_page: bool = True) -> None:
     """Step 1 of «Первый вход» (on the page already open, unless told to open it)."""
     if open_page:
@@ -200,6 +237,24 @@ def expect_on_cabinet(page: Page, customer: Customer) -> None:
     expect(page.get_by_text(customer.number, exact=True)).to_be_visible()
     expect(page.get_by_text(f"{customer.surname} Анна Петровна")).to_be_visible()
     expect(page.get_by_text(customer.address)).to_be_visible()
+
+
+def confirmed_lk(customer: Customer, *more: Customer) -> None:
+    """The customer's LK as first login leaves it once confirmed, made in the database (no browser needed), with the
+    accounts of `more` added to it as «Добавить лицевой счёт» would."""
+
+    def register(session) -> None:
+        def account_id(number: str) -> int:
+            return session.exec(select(BillingAccount.id).where(BillingAccount.number == number)).one()
+
+        user = LkUser(login=customer.number, login_key=customer.number, password_hash=hash_password(PASSWORD),
+                      email=customer.email, email_confirmed=True)
+        session.add(user)
+        session.flush()
+        session.add(AccountLink(user_id=user.id, account_id=account_id(customer.number), primary=True))
+        session.add_all(AccountLink(user_id=user.id, account_id=account_id(other.number), primary=False) for other in more)
+
+    db.run(register)
 
 
 def lk_without_accounts() -> str:

@@ -1,54 +1,25 @@
 """The cabinet in a real browser: what to pay, the history tabs with the chart and the breakdown, meter readings."""
 
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 
 from playwright.sync_api import Page, expect
 
-from lk_app import clock
-from lk_app.billing.importer import import_billing_dir
 from lk_app.services.months import last_periods, period_of
 from lk_app.settings import get_settings
-from lk_app.texts.cabinet import month_name, month_name_lower
-from tests.e2e.helpers import Customer, DroppableConnection, expect_on_cabinet, log_in, registered_customer
+from lk_app.texts.cabinet import PAYMENT_QR_ALT, month_name, month_name_lower
+from tests.e2e.helpers import (
+    DAY,
+    NIGHT,
+    Customer,
+    DroppableConnection,
+    clock_on_day,
+    expect_on_cabinet,
+    load_history,
+    log_in,
+    registered_customer,
+)
 from tests.fakes.sendgrid_server import text_of
-
-METER = "E-5501"
-DAY, NIGHT = f"Счётчик {METER}, день", f"Счётчик {METER}, ночь"
-
-
-@contextmanager
-def clock_on_day(day: int) -> Iterator[date]:
-    """LK's clock (the app runs in this process) on the given day of the current month; put back afterwards."""
-    today = clock.today()
-    clock.move(timedelta(days=day - today.day))
-    try:
-        yield clock.today()
-    finally:
-        clock.reset()
-
-
-def load_history(customer: Customer, today: date) -> None:
-    """Day/night charges (100 + 50 kWh a month) for the twelve months before last (load_customer() charged last month)
-    and a two-zone meter read last month, by the real import."""
-    periods = last_periods(today, 14)[:-2]
-    charges = ["account_number;period;kwh;amount;zone;tariff"]
-    for period in periods:
-        charges += [f"{customer.number};{period};100;650,00;день;6,50", f"{customer.number};{period};50;162,50;ночь;3,25"]
-    read_on = date.fromisoformat(f"{last_periods(today, 2)[0]}-25")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "charges.csv").write_text("\n".join(charges) + "\n", encoding="utf-8")
-        (folder / "meters.csv").write_text(
-            f"account_number;meter_number;zones;last_reading;read_on\n{customer.number};{METER};2;1000/500;{read_on:%d.%m.%Y}\n",
-            encoding="utf-8",
-        )
-        problems = []
-        assert not import_billing_dir(folder, on_problem=problems.append).had_errors, problems
 
 
 def open_cabinet(page: Page, lk, today: date) -> Customer:
@@ -79,7 +50,7 @@ def test_the_pay_card_and_the_history_tabs_each_showing_its_figures_once(page: P
         red, green, blue = _rgb(pay_card.locator("#amount-to-pay").evaluate("e => getComputedStyle(e).color"))
         assert red > 150 and red > 2 * green and red > 2 * blue  # a debt is red
         expect(page.get_by_text("9\u00a0815,44\u00a0₽")).to_have_count(1)  # the debt once, not again as «К оплате»
-        qr = page.get_by_role("img", name="QR-код для оплаты в приложении банка")
+        qr = page.get_by_role("img", name=PAYMENT_QR_ALT.format(number=customer.number))
         expect(qr).to_be_visible()
         assert qr.get_attribute("src").endswith(f"/payment-qr/{customer.number}.svg")
         page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())  # drawn

@@ -13,11 +13,10 @@ from sqlmodel import select
 
 from lk_app import clock, db
 from lk_app.billing.importer import import_billing_dir
-from lk_app.models import AccountLink, BillingAccount, LkUser, Meter, MeterReading
+from lk_app.models import BillingAccount, Meter, MeterReading
 from lk_app.models.meters import SOURCE_LK
-from lk_app.services.passwords import hash_password
 from lk_app.settings import get_settings
-from tests.e2e.helpers import PASSWORD, Customer, load_customer, log_in
+from tests.e2e.helpers import Customer, confirmed_lk, load_customer, log_in
 
 METER = "TZ-3001"
 # 00:30 on 15 November in Moscow (UTC+3), still 21:30 on the 14th in UTC.
@@ -30,16 +29,7 @@ NOVEMBER_30_IN_MOSCOW = datetime(2026, 11, 29, 21, 30, tzinfo=timezone.utc)
 def customer(lk) -> Customer:
     """One LK for the module, as first login leaves it once confirmed, with a single-zone meter read in October."""
     customer = load_customer()
-
-    def register(session) -> None:
-        account = session.exec(select(BillingAccount).where(BillingAccount.number == customer.number)).one()
-        user = LkUser(login=customer.number, login_key=customer.number, password_hash=hash_password(PASSWORD),
-                      email=customer.email, email_confirmed=True)
-        session.add(user)
-        session.flush()
-        session.add(AccountLink(user_id=user.id, account_id=account.id, primary=True))
-
-    db.run(register)
+    confirmed_lk(customer)
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "meters.csv").write_text(
             f"account_number;meter_number;zones;last_reading;read_on\n{customer.number};{METER};1;1000;25.10.2026\n",

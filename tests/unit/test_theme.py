@@ -28,3 +28,11 @@ def test_the_accent_is_the_brands_blue_and_loads_after_radixs_scales():
     sheets = plugin.get_stylesheet_paths()
     assert sheets.index(f"./{BRAND_STYLESHEET.name}") > sheets.index(f"{RADIX}/tokens/colors/{ACCENT}.css")
     assert plugin.get_static_assets() == ((BRAND_STYLESHEET, css),)
+
+
+def test_asked_for_less_motion_nothing_eases_in_or_spins():
+    css = brand_css()
+    reduced = css[css.index("@media (prefers-reduced-motion: reduce)"):]
+    for rule in ("animation-duration: 0.01ms !important", "animation-iteration-count: 1 !important",
+                 "transition-duration: 0.01ms !important"):
+        assert rule in reduced[:reduced.index("}\n}")]
