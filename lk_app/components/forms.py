@@ -99,6 +99,9 @@ def checkbox(
     )
 
 
+# True until the page's scripts have run and it has its state: a control that only scripts make work is disabled
+# until then (the production build paints first and hydrates after), so a tap on it is not lost.
+BEFORE_HYDRATION = ~rx.State.is_hydrated
 # A fieldset that only groups: no frame, no padding.
 _PLAIN_FIELDSET = {"border": "0", "padding": "0", "margin": "0", "minWidth": "0", "width": "100%"}
 
@@ -111,7 +114,7 @@ def form(*children: rx.Component, on_submit: rx.EventHandler, key: str | None = 
     it on its own (that would put a password in a URL); POST keeps even that out of URLs and logs.
     """
     return rx.form(
-        rx.el.fieldset(*children, disabled=~rx.State.is_hydrated, style=_PLAIN_FIELDSET),
+        rx.el.fieldset(*children, disabled=BEFORE_HYDRATION, style=_PLAIN_FIELDSET),
         on_submit=on_submit, key=key, method="post", reset_on_submit=False, no_validate=True, width="100%",
     )
 

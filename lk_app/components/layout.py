@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from lk_app.components.forms import BEFORE_HYDRATION
 from lk_app.settings import get_settings
 from lk_app.state.session import SessionState
 from lk_app.texts.access import BROWSER_NAMES
@@ -63,7 +64,8 @@ def customer_menu() -> tuple[rx.Component, ...]:
             rx.hstack(
                 _menu_link("Личный кабинет", "/cabinet"),
                 _menu_link("Настройки", "/settings"),
-                rx.button("Выход", on_click=SessionState.log_out, variant="solid", size="2", style=_LOG_OUT_STYLE),
+                rx.button("Выход", on_click=SessionState.log_out, variant="solid", size="2", style=_LOG_OUT_STYLE,
+                          disabled=BEFORE_HYDRATION),
                 align="center",
                 wrap="wrap",
                 spacing="4",

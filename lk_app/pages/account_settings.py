@@ -4,7 +4,7 @@ dialog that adds one."""
 import reflex as rx
 
 from lk_app.components.dialogs import RETURN_FOCUS
-from lk_app.components.forms import checkbox, field, form
+from lk_app.components.forms import BEFORE_HYDRATION, checkbox, field, form
 from lk_app.components.layout import alert
 from lk_app.state.accounts import AMOUNT_FIELD, NUMBER_FIELD
 from lk_app.state.accounts import AccountsState as S
@@ -56,7 +56,7 @@ def add_account_dialog() -> rx.Component:
 
 def add_account_button() -> rx.Component:
     """«Добавить лицевой счёт», which opens the dialog."""
-    return rx.button(ADD_BUTTON, size="3", width="100%", on_click=S.open_dialog)
+    return rx.button(ADD_BUTTON, size="3", width="100%", on_click=S.open_dialog, disabled=BEFORE_HYDRATION)
 
 
 def _ebill_status(ebill) -> rx.Component:

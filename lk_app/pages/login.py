@@ -3,7 +3,7 @@
 import reflex as rx
 
 from lk_app.components.dialogs import RETURN_FOCUS
-from lk_app.components.forms import field, form, submit
+from lk_app.components.forms import BEFORE_HYDRATION, field, form, submit
 from lk_app.components.layout import alert, contact_phone_link, page
 from lk_app.pages.feedback import TITLE as FEEDBACK_TITLE
 from lk_app.pages.feedback import feedback_form
@@ -18,7 +18,8 @@ LOGIN_ERROR_ID = "login-error"
 
 def _feedback_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(FEEDBACK_TITLE, variant="soft", type="button", width="100%")),
+        rx.dialog.trigger(rx.button(FEEDBACK_TITLE, variant="soft", type="button", width="100%",
+                                    disabled=BEFORE_HYDRATION)),
         rx.dialog.content(
             rx.dialog.title(FEEDBACK_TITLE),
             rx.dialog.description("Вопрос, жалоба или предложение — войти для этого не нужно.", size="2",
