@@ -94,19 +94,28 @@ def _blocks(css: str) -> list[tuple[str, str | None]]:
     return parts
 
 
-def _selector_items(selector_list: str) -> list[str]:
-    """The comma-separated selectors of a rule, commas inside parentheses or strings kept."""
-    items, depth, start = [], 0, 0
-    for index, char in enumerate(selector_list):
-        if char == "(":
+def _split(text: str, separator: str) -> list[str]:
+    """The parts of the text between separators outside parentheses and strings."""
+    items, depth, start, quote = [], 0, 0, ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "," and depth == 0:
-            items.append(selector_list[start:index])
+        elif char == separator and depth == 0:
+            items.append(text[start:index])
             start = index + 1
-    items.append(selector_list[start:])
+    items.append(text[start:])
     return items
+
+
+def _selector_items(selector_list: str) -> list[str]:
+    """The comma-separated selectors of a rule."""
+    return _split(selector_list, ",")
 
 
 def _can_match(selector: str, page: PageMarks) -> bool:
@@ -136,22 +145,8 @@ def _can_match(selector: str, page: PageMarks) -> bool:
 
 
 def _declarations(body: str) -> list[str]:
-    """A rule's declarations, split at the semicolons outside parentheses and strings."""
-    items, depth, start, quote = [], 0, 0, ""
-    for index, char in enumerate(body):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == ";" and depth == 0:
-            items.append(body[start:index])
-            start = index + 1
-    items.append(body[start:])
-    return [item for item in items if item.strip()]
+    """A rule's declarations."""
+    return [item for item in _split(body, ";") if item.strip()]
 
 
 def _rules(css: str, keep: Callable[[str], bool], properties: frozenset[str] | None) -> str:
