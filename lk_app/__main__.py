@@ -84,10 +84,59 @@ def _export_readings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str):
+    """A day typed as YYYY-MM-DD, or the command's error."""
+    import re
+    from datetime import date
+
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise CommandError(texts.BAD_DATE.format(text=text))
+
+
+def _acquirer():
+    """The configured YooKassa shop, or the command's error."""
+    from lk_app.services.online_payments import configured_acquirer
+
+    acquirer = configured_acquirer()
+    if acquirer is None:
+        raise CommandError(texts.NO_ACQUIRER)
+    return acquirer
+
+
+def _reconcile_payments(_args: argparse.Namespace) -> int:
+    from lk_app.services.online_payments import reconcile_payments
+
+    summary = reconcile_payments(acquirer=_acquirer())
+    print(texts.PAYMENTS_RECONCILED.format(checked=summary.checked, changed=summary.changed, failed=summary.failed))
+    return 1 if summary.failed else 0
+
+
+def _export_payments(args: argparse.Namespace) -> int:
+    import csv
+
+    from lk_app import db
+    from lk_app.services.online_payments import REGISTER_COLUMNS, payments_register
+
+    day = _day(args.date)
+    lines = db.run(payments_register, day)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(REGISTER_COLUMNS)
+    for line in lines:
+        writer.writerow([line.account_number, line.amount, line.paid_at, line.external_id])
+    # As with export-readings: the register goes to stdout, the count to stderr.
+    print(texts.PAYMENTS_EXPORTED.format(day=day.isoformat(), count=len(lines)), file=sys.stderr)
+    return 0
+
+
 def _worker(args: argparse.Namespace) -> int:
     from lk_app.messaging.dispatcher import run_worker
+    from lk_app.services.online_payments import periodic_chores
 
-    run_worker(once=args.once)
+    run_worker(once=args.once, chores=periodic_chores())
     return 0
 
 
@@ -205,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("send-ebills", help="queue the month's bills to every confirmed e-bill address")
     command.add_argument("--period", required=True, help="the billing month, YYYY-MM")
     command.set_defaults(handler=_send_ebills)
+
+    command = commands.add_parser("reconcile-payments", help="ask YooKassa about LK payments still pending after 10 minutes")
+    command.set_defaults(handler=_reconcile_payments)
+
+    command = commands.add_parser("export-payments", help="the day's succeeded LK payments as CSV on stdout, for billing")
+    command.add_argument("--date", required=True, help="the day in LK_TIMEZONE, YYYY-MM-DD")
+    command.set_defaults(handler=_export_payments)
 
     command = commands.add_parser("migrate", help="apply the database migrations")
     command.set_defaults(handler=_migrate)

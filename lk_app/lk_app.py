@@ -41,10 +41,12 @@ from lk_app.state.unsubscribe import UnsubscribeState
 
 @contextlib.asynccontextmanager
 async def outbox_dispatcher():
-    """Send the outbox from the app process too, unless LK_DISPATCH_IN_APP=0 leaves it to workers."""
+    """Send the outbox and reconcile payments from the app process too, unless LK_DISPATCH_IN_APP=0 leaves it to
+    workers."""
     from lk_app.messaging.dispatcher import start_background_dispatcher
+    from lk_app.services.online_payments import periodic_chores
 
-    running = start_background_dispatcher() if get_settings().dispatch_in_app else None
+    running = start_background_dispatcher(periodic_chores()) if get_settings().dispatch_in_app else None
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
-"""HTTP routes beside the Reflex app: the session cookie (login grant, logout), bill PDFs, payment QRs, unsubscribe, health."""
+"""HTTP routes beside the Reflex app: the session cookie (login grant, logout), bill PDFs, payment QRs, YooKassa's
+notifications, unsubscribe, health."""
 
 import asyncio
 import re
@@ -14,9 +15,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from lk_app import db
+from lk_app.payments.acquirer import acquirer_from_settings
 from lk_app.services.bills import bill_document
 from lk_app.services.ebill_subscriptions import unsubscribe_by_token
 from lk_app.services.history import payment_qr_svg
+from lk_app.services.online_payments import Notification, take_notification
 from lk_app.services.sessions import (
     SESSION_COOKIE,
     login_nonce_cookie,
@@ -139,6 +142,31 @@ async def one_click_unsubscribe(request: Request) -> Response:
     return PlainTextResponse(f"Счета по лицевому счёту {view.account} больше не будут приходить на {view.email}.")
 
 
+# YooKassa sends a notification again until it gets a 200: only an API that did not answer asks for that.
+_NOTIFICATION_ANSWERS = {
+    Notification.RECORDED: 200,
+    Notification.NOT_OURS: 200,
+    Notification.MALFORMED: 400,
+    Notification.UNTRUSTED: 403,
+    Notification.UNAVAILABLE: 503,
+}
+NOTIFICATION_BODY_LIMIT = 64 * 1024
+
+
+async def payment_notification(request: Request) -> Response:
+    """YooKassa's HTTP notification of a payment: its id is taken from the body, its status from the API."""
+    settings = get_settings()
+    acquirer = acquirer_from_settings(settings)
+    if acquirer is None:
+        return PlainTextResponse("Оплата через ЮKassa не настроена.", status_code=404)
+    body = await request.body()
+    if len(body) > NOTIFICATION_BODY_LIMIT:
+        return PlainTextResponse("", status_code=413)
+    outcome = await asyncio.to_thread(take_notification, body, _client_ip(request), acquirer=acquirer,
+                                      check_ip=settings.checks_notifier_ip)
+    return PlainTextResponse("", status_code=_NOTIFICATION_ANSWERS[outcome])
+
+
 async def health(_request: Request) -> JSONResponse:
     """For load balancers and orchestrators: 200 while the database answers, 503 when it does not."""
     try:
@@ -157,5 +185,6 @@ backend_routes = Starlette(
         Route("/bills/{period}/{account}.pdf", download_bill, methods=["GET"]),
         Route("/payment-qr/{account}.svg", payment_qr_image, methods=["GET"]),
         Route("/ebills/unsubscribe", one_click_unsubscribe, methods=["GET", "POST"]),
+        Route("/payments/yookassa", payment_notification, methods=["POST"]),
     ]
 )

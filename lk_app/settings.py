@@ -2,6 +2,7 @@
 
 import ipaddress
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -50,6 +51,15 @@ class Settings(BaseSettings):
     readings_window: str = "15-26"  # FIRST-LAST, days of the month 1-31: checked at start, see readings_days
     timezone: str = "Europe/Moscow"  # the supplier's zone: times shown and every «today»; stored times stay UTC
     payment_url: str | None = None
+
+    # Card and СБП payments through YooKassa: with a shop id and its secret key, «Оплатить» pays in LK.
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: str | None = None
+    yookassa_api_url: str = "https://api.yookassa.ru/v3"  # the SDK's own default
+    yookassa_check_ip: bool | None = None  # None: on exactly when LK_PUBLIC_URL is not this machine (a deployment)
+    payment_max: Decimal = Field(Decimal("500000.00"), ge=Decimal("1.00"), decimal_places=2)
+    receipt_vat_code: int = Field(1, ge=1, le=12)  # 54-ФЗ, YooKassa's vat_code: 1 is «без НДС»
+    receipt_tax_system_code: int | None = Field(None, ge=1, le=6)  # unset: not sent (the cash register knows it)
 
     # The payee of every bill and its payment QR code (ГОСТ Р 56042-2014); checked in form at start.
     supplier_inn: str = Field("4401001231", pattern=r"^\d{10}$")
@@ -101,7 +111,7 @@ class Settings(BaseSettings):
         if self.demo is True and (self.has_provider or self.public_url.startswith("https://")):
             raise ValueError(
                 "LK_DEMO=1 is refused: demo mode shows every e-mail and SMS at /dev/outbox, and this is a real "
-                "deployment (an e-mail or SMS provider is set, or LK_PUBLIC_URL is https). "
+                "deployment (an e-mail, SMS or payment provider is set, or LK_PUBLIC_URL is https). "
                 "Unset LK_DEMO or set it to 0."
             )
         return self
@@ -114,8 +124,25 @@ class Settings(BaseSettings):
 
     @property
     def has_provider(self) -> bool:
-        """Whether a real e-mail or SMS provider is configured."""
-        return bool(self.sendgrid_api_key or self.smsaero_email or self.smsaero_api_key)
+        """Whether a real e-mail, SMS or payment provider is configured."""
+        return bool(self.sendgrid_api_key or self.smsaero_email or self.smsaero_api_key or self.has_acquirer)
+
+    @property
+    def has_acquirer(self) -> bool:
+        """Whether payments go through YooKassa (a shop id and its secret key are set)."""
+        return bool(self.yookassa_shop_id and self.yookassa_secret_key)
+
+    @property
+    def payment_max_kop(self) -> int:
+        """LK_PAYMENT_MAX in kopecks."""
+        return int(self.payment_max * 100)
+
+    @property
+    def checks_notifier_ip(self) -> bool:
+        """Whether payment notifications are taken only from YooKassa's published addresses."""
+        if self.yookassa_check_ip is not None:
+            return self.yookassa_check_ip
+        return not _is_this_machine(self.public_url)
 
     @property
     def demo_mode(self) -> bool:

@@ -17,6 +17,7 @@ class Column(enum.Enum):
     METER_NUMBER = "meter_number"
     KWH = "kwh"
     READING = "reading"  # one zone's reading of a meter
+    EXTERNAL_ID = "external_id"  # the acquirer's id of a payment made in LK
 
 
 class RowFault(enum.Enum):

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from sqlmodel import Session
 
 from lk_app.billing.occurrences import OccurrenceCounter
+from lk_app.billing.online_matching import match_online_payments
 from lk_app.billing.upsert import (
     Row,
     account_ids,
@@ -35,6 +36,7 @@ ADDRESS_LENGTH = 500
 EMAIL_LENGTH = 254
 ZONE_LENGTH = 20
 METER_NUMBER_LENGTH = 30
+EXTERNAL_ID_LENGTH = 64
 MAX_ZONES = 3
 
 
@@ -105,10 +107,11 @@ class PaymentRows:
     """
 
     name = "payments.csv"
-    required = ("account_number", "paid_on", "amount")
+    required = ("account_number", "paid_on", "amount")  # external_id optional
 
     def __init__(self, columns: dict[str, int]):
         self._number, self._paid_on, self._amount = (columns[c] for c in self.required)
+        self._external_id = columns.get("external_id")
         self._occurrences: OccurrenceCounter | None = None
 
     def survey(self, payments: Iterable[Row], *, file_bytes: int) -> None:
@@ -123,6 +126,8 @@ class PaymentRows:
             "number": _account_number(fields[self._number]),
             "paid_on": calendar_date(fields[self._paid_on]),
             "amount_kop": kopecks(fields[self._amount], Column.AMOUNT),
+            "external_id": (plain_text(fields[self._external_id], Column.EXTERNAL_ID, EXTERNAL_ID_LENGTH) or None
+                            if self._external_id is not None else None),
         }
         return row, []
 
@@ -138,8 +143,10 @@ class PaymentRows:
                 rejected.append((line, _unknown_account(row["number"])))
                 continue
             seq = self._occurrences.occurrence((row["number"], row["paid_on"], row["amount_kop"]))
-            payments.append({"account_id": account_id, "paid_on": row["paid_on"], "amount_kop": row["amount_kop"], "seq": seq})
+            payments.append({"account_id": account_id, "paid_on": row["paid_on"], "amount_kop": row["amount_kop"], "seq": seq,
+                             "external_id": row["external_id"]})
         insert_payments(payments, session=session)
+        match_online_payments({payment["account_id"] for payment in payments}, session=session)
         return rejected
 
 

@@ -4,7 +4,9 @@ import logging
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, null, or_, update
@@ -27,6 +29,15 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
 STOP_TIMEOUT_SECONDS = 30.0
 _LAST_ERROR_LENGTH = 500  # the column's size
+
+
+@dataclass(frozen=True)
+class Chore:
+    """Work the dispatcher's loop does besides sending, every `every_seconds` (a payment reconciliation)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[], object]
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -266,9 +277,22 @@ class Dispatcher:
         ).execution_options(synchronize_session=False)
 
 
-def _serve(dispatcher: Dispatcher, stop: threading.Event) -> None:
-    """Dispatch until `stop` is set: at once while there is work, every POLL_SECONDS when idle."""
+def _run_chores(chores: Sequence[Chore], due: dict[str, float]) -> None:
+    """Run each chore whose time has come; a failed one is logged and tried again at its next time."""
+    for chore in chores:
+        if time.monotonic() >= due.get(chore.name, 0.0):
+            due[chore.name] = time.monotonic() + chore.every_seconds
+            try:
+                chore.run()
+            except Exception:  # noqa: BLE001 - an outage of the chore's service must not end the loop
+                logger.exception("%s failed; trying again in %s s", chore.name, chore.every_seconds)
+
+
+def _serve(dispatcher: Dispatcher, stop: threading.Event, chores: Sequence[Chore] = ()) -> None:
+    """Dispatch until `stop` is set: at once while there is work, every POLL_SECONDS when idle; chores on their times."""
+    due: dict[str, float] = {}
     while not stop.is_set():
+        _run_chores(chores, due)
         try:
             handled = dispatcher.dispatch_once()
         except Exception:  # noqa: BLE001 - a database outage must not end the loop; it is logged and retried
@@ -284,14 +308,16 @@ def _dispatcher_from_settings() -> Dispatcher:
     return Dispatcher(senders_from_settings(settings), max_attempts=settings.dispatch_max_attempts)
 
 
-def run_worker(once: bool = False) -> None:
-    """The `worker` command: send the outbox until Ctrl+C or SIGTERM; with `once`, only what is due now."""
+def run_worker(once: bool = False, chores: Sequence[Chore] = ()) -> None:
+    """The `worker` command: send the outbox and do the chores until Ctrl+C or SIGTERM; with `once`, only what is due
+    now."""
     dispatcher = _dispatcher_from_settings()
     if dispatcher.channels:
         logger.info("outbox worker sending: %s", ", ".join(dispatcher.channels))
     else:
         logger.warning("no provider configured (LK_SENDGRID_API_KEY, LK_SMSAERO_*): messages stay in the outbox")
     if once:
+        _run_chores(chores, {})
         total = 0
         while handled := dispatcher.dispatch_once():
             total += handled
@@ -302,7 +328,7 @@ def run_worker(once: bool = False) -> None:
     # Signal handlers can only be set from the main thread; elsewhere the caller owns shutdown.
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set()) if in_main_thread else None
     try:
-        _serve(dispatcher, stop)
+        _serve(dispatcher, stop, chores)
     except KeyboardInterrupt:
         # A row interrupted mid-send stays `sending` until its lease runs out, then any dispatcher retries it.
         pass
@@ -315,14 +341,15 @@ def run_worker(once: bool = False) -> None:
 class DispatcherThread(threading.Thread):
     """The dispatcher loop in a daemon thread of the app process."""
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    def __init__(self, dispatcher: Dispatcher, chores: Sequence[Chore] = ()) -> None:
         super().__init__(name="lk-outbox-dispatcher", daemon=True)
         self._dispatcher = dispatcher
+        self._chores = chores
         self._halt = threading.Event()
 
     def run(self) -> None:
         """Dispatch until stopped."""
-        _serve(self._dispatcher, self._halt)
+        _serve(self._dispatcher, self._halt, self._chores)
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Ask the loop to end after the current send and wait for it (blocking: call it from a thread)."""
@@ -330,13 +357,13 @@ class DispatcherThread(threading.Thread):
         self.join(timeout)
 
 
-def start_background_dispatcher() -> DispatcherThread | None:
-    """Start sending the outbox from this process; None when no provider is configured."""
+def start_background_dispatcher(chores: Sequence[Chore] = ()) -> DispatcherThread | None:
+    """Start sending the outbox and doing the chores from this process; None when there is neither to do."""
     dispatcher = _dispatcher_from_settings()
-    if not dispatcher.channels:
+    if not dispatcher.channels and not chores:
         logger.info("no provider configured: the app keeps messages in the outbox")
         return None
-    thread = DispatcherThread(dispatcher)
+    thread = DispatcherThread(dispatcher, chores)
     thread.start()
-    logger.info("in-app outbox dispatcher started: %s", ", ".join(dispatcher.channels))
+    logger.info("in-app outbox dispatcher started: %s", ", ".join((*dispatcher.channels, *(c.name for c in chores))))
     return thread

@@ -7,6 +7,7 @@ from lk_app.models.billing import BillingAccount, Charge, Payment
 from lk_app.models.ebills import EbillSubscription, SentBill
 from lk_app.models.meters import Meter, MeterReading
 from lk_app.models.outbox import OutboxAttachment, OutboxMessage
+from lk_app.models.payments import OnlinePayment
 from lk_app.models.support import AuditEntry, FeedbackTicket, TicketReply
 from lk_app.models.users import OPERATOR, AccountLink, LkUser
 
@@ -27,6 +28,7 @@ __all__ = [
     "Meter",
     "MeterReading",
     "OneTimeToken",
+    "OnlinePayment",
     "OutboxAttachment",
     "OutboxMessage",
     "Payment",

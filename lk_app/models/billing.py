@@ -36,6 +36,8 @@ class Payment(SQLModel, table=True):
     paid_on: date
     amount_kop: int
     seq: int = 0
+    # The acquirer's payment id of a payment made in LK, when the billing system sends it back (payments.csv).
+    external_id: str | None = Field(default=None, max_length=64, index=True)
 
 
 class Charge(SQLModel, table=True):

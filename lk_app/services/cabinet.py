@@ -11,10 +11,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from lk_app.billing.values import rubles
-from lk_app.models import AccountLink, BillingAccount, Charge, Payment
+from lk_app.models import AccountLink, BillingAccount, Charge, OnlinePayment, Payment
 from lk_app.services.accounts import CabinetAccounts, cabinet_accounts, holder_name
 from lk_app.services.bills import BillLine, account_bills
 from lk_app.services.history import AccountHistory, account_history
+from lk_app.services.online_payments import OnlineState, accepted_payments
 from lk_app.services.readings import ReadingsForm, readings_form
 
 RECENT_PAYMENTS = 6
@@ -30,10 +31,11 @@ class Standing(enum.Enum):
 
 @dataclass(frozen=True)
 class PaymentLine:
-    """One payment as the cabinet lists it."""
+    """One payment as the cabinet lists it; `online` is an OnlineState's value for one made in LK, else ""."""
 
     paid_on: str
     amount: str
+    online: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,17 +79,25 @@ def account_card(user_id: int, number: str, *, session: Session) -> AccountCard 
         return None
     paid = session.exec(select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(Payment.account_id == account.id)).one()
     charged = session.exec(select(func.coalesce(func.sum(Charge.amount_kop), 0)).where(Charge.account_id == account.id)).one()
-    balance = paid - charged
-    payments = session.exec(
-        select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(RECENT_PAYMENTS)
+    accepted = accepted_payments(account.id, session=session)
+    balance = paid + sum(p.amount_kop for p in accepted) - charged
+    imported = session.exec(
+        select(Payment.paid_on, Payment.amount_kop, OnlinePayment.id)
+        .outerjoin(OnlinePayment, OnlinePayment.payment_id == Payment.id)  # the imported payments made in LK
+        .where(Payment.account_id == account.id).order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(RECENT_PAYMENTS)
     ).all()
+    # The LK's own payments that billing has not brought yet come first: they are the newest.
+    lines = [(p.paid_on, p.amount_kop, OnlineState.ACCEPTED.value) for p in accepted]
+    lines += [(paid_on, amount, "" if online is None else OnlineState.POSTED.value) for paid_on, amount, online in imported]
+    lines.sort(key=lambda line: line[0], reverse=True)  # stable: each part keeps its own order within a day
     return AccountCard(
         number=account.number,
         holder=holder_name(account),
         address=account.address,
         balance=rubles(abs(balance)),
         standing=Standing.DEBT if balance < 0 else (Standing.OVERPAID if balance > 0 else Standing.SETTLED),
-        payments=[PaymentLine(p.paid_on.strftime("%d.%m.%Y"), rubles(p.amount_kop)) for p in payments],
+        payments=[PaymentLine(paid_on.strftime("%d.%m.%Y"), rubles(amount), online)
+                  for paid_on, amount, online in lines[:RECENT_PAYMENTS]],
     )
 
 

@@ -14,6 +14,7 @@ from lk_app.clock import today
 from lk_app.models import AccountLink, BillingAccount, Charge, Payment
 from lk_app.services.bills import issuer_of
 from lk_app.services.months import last_periods, period_of
+from lk_app.services.online_payments import accepted_payments, to_pay_kop
 from lk_app.settings import get_settings
 
 HISTORY_MONTHS = 12
@@ -79,14 +80,6 @@ def _own_account(user_id: int, number: str, *, session: Session) -> tuple[int, s
     ).first()
 
 
-def _to_pay_kop(account_id: int, *, session: Session) -> int:
-    """Everything charged minus everything paid, never below zero."""
-    paid_total = select(func.coalesce(func.sum(Payment.amount_kop), 0)).where(Payment.account_id == account_id).scalar_subquery()
-    charged_total = select(func.coalesce(func.sum(Charge.amount_kop), 0)).where(Charge.account_id == account_id).scalar_subquery()
-    paid, charged = session.exec(select(paid_total, charged_total)).one()
-    return max(0, charged - paid)
-
-
 def payment_qr_svg(user_id: int, number: str, *, session: Session) -> str | None:
     """The e-bill's payment QR of one of the LK's own accounts for its amount to pay now, as SVG; None when not its own."""
     found = _own_account(user_id, number, session=session)
@@ -94,7 +87,7 @@ def payment_qr_svg(user_id: int, number: str, *, session: Session) -> str | None
         return None
     account_id, surname = found
     order = amount_due_order(issuer_of(get_settings()).payee, account_number=number,
-                             sum_kop=_to_pay_kop(account_id, session=session), period=period_of(today()),
+                             sum_kop=to_pay_kop(account_id, session=session), period=period_of(today()),
                              surname=surname)
     return qr_svg(payment_text(order))
 
@@ -105,7 +98,7 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
     if found is None:
         return None
     account_id, _surname = found
-    to_pay = _to_pay_kop(account_id, session=session)
+    to_pay = to_pay_kop(account_id, session=session)
 
     # A month more than is shown: until this month has a charge or a payment, the 12 months end with the last one.
     periods = last_periods(today(), HISTORY_MONTHS + 1)
@@ -124,6 +117,8 @@ def account_history(user_id: int, number: str, *, session: Session) -> AccountHi
         )
     ).all():
         payments[period_of(paid_on)] = payments.get(period_of(paid_on), 0) + amount
+    for accepted in accepted_payments(account_id, session=session):
+        payments[period_of(accepted.paid_on)] = payments.get(period_of(accepted.paid_on), 0) + accepted.amount_kop
     months = []
     for period in periods:
         kwh, charged_kop = charges.get(period, (0.0, 0))

@@ -54,6 +54,8 @@ RESET_CODE_PER_IP = Limit("reset_code_ip", 30, timedelta(hours=1), per_ip=True)
 FEEDBACK_PER_IP = Limit("feedback_ip", 10, timedelta(hours=1), per_ip=True)
 FEEDBACK_PER_CONTACT = Limit("feedback_contact", 3, timedelta(hours=1))
 EBILL_CONFIRMATION_PER_USER = Limit("ebill_confirm_user", 5, timedelta(hours=1))
+# Each attempt is a request to the acquirer: a tab (or a script with a session) cannot flood the shop with payments.
+PAYMENT_PER_USER = Limit("payment_user", 20, timedelta(hours=1))
 
 
 Pairs = Iterable[tuple[Limit, str]]

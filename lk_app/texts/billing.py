@@ -16,6 +16,7 @@ COLUMNS = {
     Column.METER_NUMBER: "номер счётчика",
     Column.KWH: "расход",
     Column.READING: "показание",
+    Column.EXTERNAL_ID: "номер платежа в ЮKassa",
 }
 # {column}: the column's word; {value}: the field as written, quoted; {number}: the field bare; {count}, {limit}.
 ROW_PROBLEMS = {

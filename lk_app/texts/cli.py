@@ -16,3 +16,8 @@ OPERATOR_PASSWORD_AGAIN = "Ещё раз: "
 OPERATOR_PASSWORDS_DIFFER = "пароли не совпадают."
 OPERATOR_CREATED = "Оператор {login} создан. Вход — на странице входа, консоль — /operator."
 OPERATOR_PASSWORD = "Пароль: {password}"
+NO_ACQUIRER = "оплата через ЮKassa не настроена: укажите LK_YOOKASSA_SHOP_ID и LK_YOOKASSA_SECRET_KEY."
+PAYMENTS_RECONCILED = ("Сверка платежей с ЮKassa: проверено {checked}, изменилось {changed}, "
+                       "ЮKassa не ответила по {failed}.")
+PAYMENTS_EXPORTED = "Платежей через Личный кабинет за {day}: {count}"
+BAD_DATE = "дата {text!r} не в виде ГГГГ-ММ-ДД."

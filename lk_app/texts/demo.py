@@ -14,6 +14,7 @@ KIND_LABELS = {
     "ebill": "Счёт",
     "feedback_received": "Обращение",
     "readings_accepted": "Показания приняты",
+    "payment_accepted": "Платёж принят",
     "reset_password": "Восстановление пароля",
     "ticket_reply": "Ответ на обращение",
 }
