@@ -94,6 +94,17 @@ class Settings(BaseSettings):
             )
         return f"{int(match[1])}-{int(match[2])}"
 
+    @field_validator("yookassa_api_url")
+    @classmethod
+    def _yookassa_over_https(cls, value: str) -> str:
+        # Every request carries the shop's secret key: plain http only to this machine (the tests' fake).
+        if not (value.startswith("https://") or (value.startswith("http://") and _is_this_machine(value))):
+            raise ValueError(
+                f"LK_YOOKASSA_API_URL={value!r} is refused: expected an https:// address like "
+                "https://api.yookassa.ru/v3 (plain http only to this machine)"
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone_is_known(cls, value: str) -> str:

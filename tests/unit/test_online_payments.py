@@ -370,3 +370,14 @@ def test_the_commands_of_billing_and_reconciliation(customer, acquirer, fake, se
     assert main(["reconcile-payments"]) == 1  # YooKassa did not answer about the open one
     assert "проверено 1, изменилось 0, ЮKassa не ответила по 1" in capsys.readouterr().out
     assert main(["reconcile-payments"]) == 0
+
+
+def test_the_secret_key_never_travels_over_plain_http_to_another_machine(settings):
+    from pydantic import ValidationError
+
+    assert not settings().has_acquirer and settings(LK_YOOKASSA_SHOP_ID="1", LK_YOOKASSA_SECRET_KEY="k").has_acquirer
+    assert not settings(LK_YOOKASSA_SHOP_ID="1", LK_YOOKASSA_SECRET_KEY="k").demo_mode  # a real acquirer: no demo
+    assert settings(LK_PAYMENT_MAX="1000.50").payment_max_kop == 100050
+    assert settings(LK_YOOKASSA_API_URL="http://127.0.0.1:8123/v3").yookassa_api_url == "http://127.0.0.1:8123/v3"
+    with pytest.raises(ValidationError, match="LK_YOOKASSA_API_URL"):
+        settings(LK_YOOKASSA_API_URL="http://api.yookassa.ru/v3")
