@@ -37,6 +37,10 @@ SENDGRID_KEY = "SG.test-key"
 PATIENCE_MS = 30_000
 expect.set_options(timeout=PATIENCE_MS)
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# The screens the tests run on: both, unless LK_TEST_VIEWPORTS names fewer. CI's second pass (PostgreSQL, Redis, the
+# production build) runs on the desktop only: what it adds is the database and the state manager behind the pages,
+# which do not change with the screen; the phone's layout was checked in the first pass.
+SCREENS = [name for name in os.environ.get("LK_TEST_VIEWPORTS", ",".join(VIEWPORTS)).split(",") if name in VIEWPORTS]
 
 
 @dataclass
@@ -172,7 +176,7 @@ def fail_on_console_errors(errors: ConsoleErrors) -> None:
         pytest.fail("console errors on the test's pages:\n" + "\n".join(errors.unexpected), pytrace=False)
 
 
-@pytest.fixture(params=list(VIEWPORTS))
+@pytest.fixture(params=SCREENS)
 def page(request, browser: Browser, lk) -> Iterator[Page]:
     """A fresh browser context per test, on a desktop screen and on a 390-px phone; a console error on any of its
     pages fails the test, unless the test expects it (console_errors_expected)."""

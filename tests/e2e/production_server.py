@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page
 from tests.e2e.conftest import (
     PATIENCE_MS,
     ROOT,
+    SCREENS,
     SENDGRID_KEY,
     VIEWPORTS,
     ConsoleErrors,
@@ -75,7 +76,7 @@ def production(database_url, fake_sendgrid, fake_smsaero, tmp_path_factory) -> I
         stop_process_group(process)
 
 
-@pytest.fixture(params=list(VIEWPORTS))
+@pytest.fixture(params=SCREENS)
 def prod_page(request, browser: Browser, production: RunningApp) -> Iterator[Page]:
     """A fresh browser context on the production server, on a desktop screen and on a 390-px phone; a console error
     fails the test, as with `page`."""
