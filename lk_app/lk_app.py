@@ -21,6 +21,8 @@ from lk_app.pages.not_found import not_found_page
 from lk_app.pages.operator import TITLE as OPERATOR_TITLE
 from lk_app.pages.operator import operator_page
 from lk_app.pages.outbox import outbox_page
+from lk_app.pages.payment_return import TITLE as PAYMENT_RETURN_TITLE
+from lk_app.pages.payment_return import payment_return_page
 from lk_app.pages.privacy import TITLE as PRIVACY_TITLE
 from lk_app.pages.privacy import privacy_page
 from lk_app.pages.register import register_page
@@ -34,6 +36,7 @@ from lk_app.state.cabinet import CabinetState
 from lk_app.state.confirm import ConfirmState
 from lk_app.state.demo import DemoState
 from lk_app.state.operator_desk import OperatorState
+from lk_app.state.payment_return import PaymentReturnState
 from lk_app.state.profile import ProfileState
 from lk_app.state.recovery import ResetState
 from lk_app.state.unsubscribe import UnsubscribeState
@@ -70,6 +73,8 @@ app.add_page(forgot_page, route="/forgot", title=f"Восстановление 
 app.add_page(reset_page, route="/reset", title=f"Новый пароль — {supplier}", on_load=ResetState.inspect)
 app.add_page(confirm_page, route="/confirm", title=f"Подтверждение регистрации — {supplier}", on_load=ConfirmState.inspect)
 app.add_page(cabinet_page, route="/cabinet", title=f"Личный кабинет — {supplier}", on_load=CabinetState.load)
+app.add_page(payment_return_page, route="/payment/return", title=f"{PAYMENT_RETURN_TITLE} — {supplier}",
+             on_load=PaymentReturnState.inspect)
 app.add_page(settings_page, route="/settings", title=f"Настройки — {supplier}", on_load=[ProfileState.load, AccountsState.load])
 app.add_page(feedback_page, route="/feedback", title=f"{FEEDBACK_TITLE} — {supplier}")
 app.add_page(operator_page, route="/operator", title=f"{OPERATOR_TITLE} — {supplier}", on_load=OperatorState.load)

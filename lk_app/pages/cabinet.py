@@ -5,10 +5,13 @@ import reflex as rx
 from lk_app.components.forms import checkbox, field, form, submit
 from lk_app.components.layout import alert, customer_menu, labelled_row, page
 from lk_app.pages.account_settings import add_account_button, add_account_dialog
+from lk_app.pages.payment_dialog import pay_button, payment_dialog
 from lk_app.state.accounts import AccountsState
 from lk_app.state.cabinet import CabinetState as S
+from lk_app.state.payment import PaymentState
 from lk_app.state.readings import ReadingsState as R
 from lk_app.texts.cabinet import HISTORY_CHART_LABEL, PAYMENT_QR_ALT, SINGLE_RATE
+from lk_app.texts.payments import ONLINE_LINE, ONLINE_STATES, OPEN_BUTTON
 
 NO_METERS = "Счётчиков, показания которых передаются через Личный кабинет, у этого лицевого счёта нет."
 # Not «Лицевой счёт»: that is the label of the add dialog's number field.
@@ -66,11 +69,15 @@ def _pay_card() -> rx.Component:
                 color=rx.match(S.standing, *STANDING_COLOURS)),
         rx.text(S.standing_note, size="2", color_scheme="gray"),
         rx.cond(
-            S.payment_url != "",
-            # The link drawn as a button, not a button in a link: one control, one stop of Tab.
-            rx.button(rx.el.a("Оплатить", href=S.payment_url, target="_blank", rel="noopener"), as_child=True, size="3",
-                      width="100%"),
-            rx.fragment(),
+            S.pays_in_lk,
+            pay_button(),
+            rx.cond(
+                S.payment_url != "",
+                # The link drawn as a button, not a button in a link: one control, one stop of Tab.
+                rx.button(rx.el.a(OPEN_BUTTON, href=S.payment_url, target="_blank", rel="noopener"), as_child=True,
+                          size="3", width="100%"),
+                rx.fragment(),
+            ),
         ),
         rx.cond(
             S.payment_qr_url != "",
@@ -220,11 +227,21 @@ def _charges_tab() -> rx.Component:
     )
 
 
+def _online(payment) -> rx.Component:
+    """«через Личный кабинет · принят» by a payment made in LK; nothing by one paid elsewhere."""
+    return rx.cond(
+        payment.online != "",
+        rx.text(ONLINE_LINE, " · ", rx.match(payment.online, *ONLINE_STATES.items(), ""), size="2",
+                color_scheme="gray"),
+        rx.fragment(),
+    )
+
+
 def _payments_tab() -> rx.Component:
     return rx.cond(
         S.payments.length() > 0,
         rx.el.ul(
-            rx.foreach(S.payments, lambda p: _line(rx.text(p.paid_on, weight="medium"), rx.fragment(),
+            rx.foreach(S.payments, lambda p: _line(rx.text(p.paid_on, weight="medium"), _online(p),
                                                    rx.text(p.amount, weight="medium"))),
             id="history-payments",
             style=PLAIN_LIST,
@@ -313,7 +330,8 @@ def cabinet_page() -> rx.Component:
             rx.box(rx.spinner(), min_height="100vh"),
         ),
         add_account_dialog(),
+        payment_dialog(),
         menu=customer_menu(),
         width="960px",
-        on_visit=[AccountsState.visit_cabinet, R.start],
+        on_visit=[AccountsState.visit_cabinet, R.start, PaymentState.start],
     )

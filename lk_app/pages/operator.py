@@ -9,6 +9,15 @@ from lk_app.state.operator_desk import CALLER_CHECKED_FIELD, NEW_EMAIL_FIELD, QU
 from lk_app.state.session import SessionState
 from lk_app.state.tickets import REPLY_FIELD, TicketsState
 from lk_app.texts.operator import STATUS_TABS
+from lk_app.texts.payments import (
+    DESK_ACQUIRER_ID,
+    DESK_CANCELLATIONS,
+    DESK_METHODS,
+    DESK_NO_PAYMENTS,
+    DESK_PAYMENTS_TITLE,
+    DESK_STATUS_COLORS,
+    DESK_STATUSES,
+)
 
 TITLE = "Операторская консоль"
 AUDIT_TITLE = "Журнал действий"
@@ -88,6 +97,28 @@ def _account(account: rx.Var) -> rx.Component:
     )
 
 
+def _payment_row(payment: rx.Var) -> rx.Component:
+    """A payment made in LK: when, which account, how much and how, where it stands, and YooKassa's id of it."""
+    reason = rx.match(payment.cancellation_reason, *DESK_CANCELLATIONS.items(), payment.cancellation_reason)
+    return rx.vstack(
+        rx.flex(
+            rx.text(payment.created, " · ", payment.account, " · ", rx.text.strong(payment.amount), " · ",
+                    rx.match(payment.method, *DESK_METHODS.items(), payment.method), size="2"),
+            rx.badge(rx.match(payment.status, *DESK_STATUSES.items(), payment.status),
+                     color_scheme=rx.match(payment.status, *DESK_STATUS_COLORS.items(), "gray")),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.text(DESK_ACQUIRER_ID, payment.acquirer_id, rx.cond(payment.cancellation_reason != "", rx.fragment(" · ", reason),
+                                                        rx.fragment()),
+                size="1", color_scheme="gray", overflow_wrap="anywhere"),
+        spacing="0",
+        width="100%",
+        style={"padding": "4px 0", "borderBottom": "1px solid var(--gray-4)"},
+    )
+
+
 def _session_row(live: rx.Var) -> rx.Component:
     return rx.text(live.last_seen, " · ", device_text(live.device), " · IP ", live.ip, " · активен", size="2")
 
@@ -127,6 +158,9 @@ def _card() -> rx.Component:
         rx.cond(C.migrated, rx.text("Перенесён из старого Личного кабинета.", size="2"), rx.fragment()),
         rx.heading("Лицевые счета", as_="h3", size="3"),
         rx.cond(C.accounts.length() > 0, rx.foreach(C.accounts, _account), rx.text("Нет привязанных счетов.", size="2")),
+        rx.heading(DESK_PAYMENTS_TITLE, as_="h3", size="3"),
+        rx.cond(C.payments.length() > 0, rx.el.div(rx.foreach(C.payments, _payment_row), id="lk-payments", width="100%"),
+                rx.text(DESK_NO_PAYMENTS, size="2")),
         rx.heading("Вход", as_="h3", size="3"),
         rx.text("Неудачных попыток входа за час: ", C.failed_logins, size="2"),
         rx.cond(

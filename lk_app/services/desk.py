@@ -20,6 +20,7 @@ from lk_app.services.auth import FREE_FAILURES
 from lk_app.services.credentials import Change, bump_epoch, tell_owner
 from lk_app.services.email_address import EmailRefusal, new_email
 from lk_app.services.feedback import plain_text
+from lk_app.services.online_payments import DeskPayment, payments_of
 from lk_app.services.passwords import PasswordProblem, hash_password, password_problem
 from lk_app.services.profile import Device, SessionView, active_sessions, device_name
 from lk_app.services.registration import LoginRefusal, login_problem, queue_confirmation, resend_confirmation
@@ -83,7 +84,8 @@ class LoginLine:
 
 @dataclass(frozen=True)
 class LkCard:
-    """What the console shows of an LK: contacts, confirmations, accounts, sessions, logins and login limits."""
+    """What the console shows of an LK: contacts, confirmations, accounts, payments made in LK, sessions, logins and
+    login limits."""
 
     login: str
     email: str
@@ -93,6 +95,7 @@ class LkCard:
     created: str
     migrated: bool
     accounts: list[AccountLine]
+    payments: list[DeskPayment]
     sessions: list[SessionView]
     logins: list[LoginLine]
     failed_logins: int
@@ -185,6 +188,7 @@ def lk_card(operator_id: int, login: str, *, session: Session) -> LkCard | None:
         created=shown(user.created_at),
         migrated=user.migrated_at is not None,
         accounts=accounts,
+        payments=payments_of(user.id, session=session),
         sessions=live,
         logins=[LoginLine(shown(s.created_at), s.ip, device_name(s.user_agent), s.revoked_at is None) for s in sessions],
         failed_logins=failures,

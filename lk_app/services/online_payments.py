@@ -60,7 +60,9 @@ class PaymentRefusal(enum.Enum):
     AMOUNT_TOO_SMALL = "amount_too_small"
     AMOUNT_TOO_LARGE = "amount_too_large"
     METHOD_UNKNOWN = "method_unknown"
+    EMAIL_MISSING = "email_missing"
     EMAIL_INVALID = "email_invalid"
+    PHONE_MISSING = "phone_missing"
     PHONE_INVALID = "phone_invalid"
     NOT_OWN_ACCOUNT = "not_own_account"
     LIMITED = "limited"
@@ -170,27 +172,24 @@ def amount_field(kopecks: int) -> str:
     return rubles(kopecks).removesuffix("\u00a0₽")
 
 
-def check_request(amount: str, method: str, email: str, phone: str) -> PaymentRequest | list[Refusal]:
-    """The dialog's fields checked; every refusal, each with its field. The receipt goes to the e-mail if one is
-    given, else to the phone."""
+def check_request(amount: str, method: str, contact: str, *, by_email: bool) -> PaymentRequest | list[Refusal]:
+    """The dialog's fields checked; every refusal, each with its field. The receipt goes to `contact`: an e-mail
+    address `by_email`, else a phone number."""
     refusals = []
     kopecks = parse_amount(amount, max_kop=get_settings().payment_max_kop)
     if isinstance(kopecks, PaymentRefusal):
         refusals.append(Refusal(kopecks, "amount"))
     if method not in METHODS:
         refusals.append(Refusal(PaymentRefusal.METHOD_UNKNOWN, "method"))
-    receipt_email = receipt_phone = None
-    if (email or "").strip():
-        receipt_email = normalize_email(email)
-        if receipt_email is None:
-            refusals.append(Refusal(PaymentRefusal.EMAIL_INVALID, "receipt_email"))
-    else:
-        receipt_phone = normalize_phone(phone or "")
-        if receipt_phone is None:
-            refusals.append(Refusal(PaymentRefusal.PHONE_INVALID, "receipt_phone"))
+    contact = (contact or "").strip()
+    normal = (normalize_email if by_email else normalize_phone)(contact) if contact else None
+    if normal is None:
+        missing, invalid = ((PaymentRefusal.EMAIL_MISSING, PaymentRefusal.EMAIL_INVALID) if by_email
+                            else (PaymentRefusal.PHONE_MISSING, PaymentRefusal.PHONE_INVALID))
+        refusals.append(Refusal(invalid if contact else missing, "receipt_email" if by_email else "receipt_phone"))
     if refusals:
         return refusals
-    return PaymentRequest(kopecks, method, receipt_email, receipt_phone)
+    return PaymentRequest(kopecks, method, normal if by_email else None, None if by_email else normal)
 
 
 def new_attempt() -> str:

@@ -8,6 +8,7 @@ from lk_app.models import OPERATOR
 from lk_app.services.accounts import choose_account
 from lk_app.services.cabinet import AccountPage, PaymentLine, account_page, cabinet_view
 from lk_app.services.history import AccountHistory, BreakdownLine
+from lk_app.settings import get_settings
 from lk_app.state.readings import ReadingsState
 from lk_app.state.session import SessionState, backend_url
 from lk_app.state.threads import in_transaction
@@ -69,6 +70,8 @@ class CabinetState(rx.State):
     standing_note: str = ""
     payments: list[PaymentLine] = []
     payment_url: str = ""
+    # «Оплатить» opens the dialog «Оплата» (through YooKassa, or in demo mode to say what it needs); else the link.
+    pays_in_lk: bool = False
     payment_qr_url: str = ""  # a backend route draws the code: in the state it would be most of every session's bytes
     bills_url: str = ""  # where the account's bill PDFs are downloaded: a backend route, authorised by the session cookie
     months: list[MonthRow] = []  # the newest first
@@ -90,6 +93,8 @@ class CabinetState(rx.State):
         if user.role == OPERATOR:
             return rx.redirect("/operator")  # every login lands here; an operator's work is in the console
         self.login = user.login
+        settings = get_settings()
+        self.pays_in_lk = settings.has_acquirer or settings.demo_mode
         await self._refresh(user.user_id)
         self.loaded = True
         return None

@@ -1,4 +1,5 @@
-"""The running app for browser tests: AppHarness on a migrated database, a fake SendGrid, Chromium."""
+"""The running app for browser tests: AppHarness on a migrated database, fake SendGrid, SMS Aero and YooKassa,
+Chromium."""
 
 import os
 import re
@@ -16,6 +17,7 @@ from lk_app.models import LimitEvent
 from lk_app.settings import get_settings
 from tests.fakes.sendgrid_server import FakeSendGrid
 from tests.fakes.smsaero_server import FakeSmsAero
+from tests.fakes.yookassa_server import FakeYooKassa
 
 # The real production server and nginx in front of it, built once for the modules that use them.
 pytest_plugins = ["tests.e2e.production_server"]
@@ -45,12 +47,13 @@ SCREENS = [name for name in os.environ.get("LK_TEST_VIEWPORTS", ",".join(VIEWPOR
 
 @dataclass
 class RunningApp:
-    """Where the app answers, and the fake providers it sends mail and SMS through."""
+    """Where the app answers, and the fake providers it sends mail and SMS and makes payments through."""
 
     url: str
     backend: str
     sendgrid: FakeSendGrid
     smsaero: FakeSmsAero
+    yookassa: FakeYooKassa
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +71,20 @@ def fake_smsaero() -> Iterator[FakeSmsAero]:
 
 
 @pytest.fixture(scope="session")
-def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
+def fake_yookassa() -> Iterator[FakeYooKassa]:
+    """A fake YooKassa API v3 that checks payments as the real one does, with its checkout page."""
+    with FakeYooKassa() as server:
+        yield server
+
+
+def yookassa_environment(fake: FakeYooKassa) -> dict[str, str]:
+    """The settings that make the app pay through the fake YooKassa; notifications come from 127.0.0.1 here."""
+    return {"LK_YOOKASSA_SHOP_ID": fake.shop_id, "LK_YOOKASSA_SECRET_KEY": fake.secret_key,
+            "LK_YOOKASSA_API_URL": fake.url, "LK_YOOKASSA_CHECK_IP": "0"}
+
+
+@pytest.fixture(scope="session")
+def lk(database_url, fake_sendgrid, fake_smsaero, fake_yookassa) -> Iterator[RunningApp]:
     """The LK app served by AppHarness (in this process: the clock and the database are shared).
 
     With LK_TEST_PROD=1 it is the production build: the exported, minified pages on a static server, as
@@ -87,6 +103,7 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
         LK_SMSAERO_API_KEY=fake_smsaero.api_key,
         LK_SMSAERO_GATE=fake_smsaero.url,
         LK_PROVIDER_TIMEOUT_SECONDS="2",
+        **yookassa_environment(fake_yookassa),
     )
     redis_url = os.environ.get("LK_TEST_REDIS_URL")
     if redis_url:
@@ -105,7 +122,9 @@ def lk(database_url, fake_sendgrid, fake_smsaero) -> Iterator[RunningApp]:
         # The port is known only now; in production LK_PUBLIC_URL names the one origin up front.
         harness.app_instance.sio.eio.cors_allowed_origins = [url]
         get_settings.cache_clear()
-        yield RunningApp(url=url, backend=get_config().api_url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
+        fake_yookassa.notification_url = get_config().api_url.rstrip("/") + "/payments/yookassa"
+        yield RunningApp(url=url, backend=get_config().api_url, sendgrid=fake_sendgrid, smsaero=fake_smsaero,
+                         yookassa=fake_yookassa)
 
 
 def pytest_collection_modifyitems(items):

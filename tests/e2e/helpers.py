@@ -1,6 +1,7 @@
 """Steps the browser tests share: loading billing data, registering, reading mail, logging in."""
 
 import itertools
+import os
 import re
 import tempfile
 import time
@@ -20,6 +21,7 @@ from lk_app.clock import now
 from lk_app.models import AccountLink, AuthSession, BillingAccount, LimitEvent, LkUser
 from lk_app.services.months import last_periods
 from lk_app.services.passwords import hash_password
+from lk_app.settings import get_settings
 from tests.fakes.sendgrid_server import links_in
 
 PASSWORD = "Зелёный-чай-7"
@@ -129,6 +131,21 @@ def load_customer(surname: str = "Ёлкина") -> Customer:
 
 METER = "E-5501"
 DAY, NIGHT = f"Счётчик {METER}, день", f"Счётчик {METER}, ночь"
+
+
+YOOKASSA_KEYS = ("LK_YOOKASSA_SHOP_ID", "LK_YOOKASSA_SECRET_KEY")
+
+
+@contextmanager
+def without_yookassa() -> Iterator[None]:
+    """The app (in this process) without YooKassa's keys, as a supplier who has none runs it; put back afterwards."""
+    kept = {name: os.environ.pop(name) for name in YOOKASSA_KEYS if name in os.environ}
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        os.environ.update(kept)
+        get_settings.cache_clear()
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from tests.e2e.conftest import (
     RunningApp,
     expected_console_errors,
     fail_on_console_errors,
+    yookassa_environment,
 )
 from tests.e2e.proxy import Proxy, running_nginx
 from tests.processes import free_port, stop_process_group, wait_until_answers
@@ -34,7 +35,7 @@ BUILD_TIMEOUT_SECONDS = 600.0
 
 
 @pytest.fixture(scope="session")
-def production(database_url, fake_sendgrid, fake_smsaero, tmp_path_factory) -> Iterator[RunningApp]:
+def production(database_url, fake_sendgrid, fake_smsaero, fake_yookassa, tmp_path_factory) -> Iterator[RunningApp]:
     """`reflex run --env prod --single-port` in its own process group, built once for every module that uses it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -53,6 +54,7 @@ def production(database_url, fake_sendgrid, fake_smsaero, tmp_path_factory) -> I
         LK_SMSAERO_EMAIL=fake_smsaero.email,
         LK_SMSAERO_API_KEY=fake_smsaero.api_key,
         LK_SMSAERO_GATE=fake_smsaero.url,
+        **yookassa_environment(fake_yookassa),
         LK_DISPATCH_IN_APP="1",  # every worker runs a dispatcher: none may send a message twice
         LK_DEMO="0",
         # As behind deploy/nginx.conf. Reflex reads X-Forwarded-For only when a request has one: the direct tests
@@ -71,7 +73,7 @@ def production(database_url, fake_sendgrid, fake_smsaero, tmp_path_factory) -> I
     try:
         wait_until_answers(f"{url}/health", process, log_path, BUILD_TIMEOUT_SECONDS)
         wait_until_answers(f"{url}/", process, log_path, 60)
-        yield RunningApp(url=url, backend=url, sendgrid=fake_sendgrid, smsaero=fake_smsaero)
+        yield RunningApp(url=url, backend=url, sendgrid=fake_sendgrid, smsaero=fake_smsaero, yookassa=fake_yookassa)
     finally:
         stop_process_group(process)
 

@@ -292,6 +292,17 @@ def test_cabinet_each_history_tab_and_the_readings_form(page: Page, customer: Cu
             page.get_by_role("tab", name=tab).click()
             expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
             audit.check(f"/cabinet «{tab}»")
+
+        page.locator("#pay-card").get_by_role("button", name="Оплатить").click()
+        payment = page.get_by_role("dialog", name="Оплата")
+        expect(payment.get_by_label("Сумма, ₽")).to_be_enabled()
+        audit.check("/cabinet «Оплата»")
+        payment.get_by_label("Сумма, ₽").fill("0")
+        payment.get_by_role("button", name="Перейти к оплате").click()
+        expect(payment.get_by_label("Сумма, ₽")).to_have_attribute("aria-invalid", "true")
+        audit.check("/cabinet «Оплата» refused", refused=True)
+        payment.get_by_role("button", name="Закрыть").click()
+        expect(payment).to_be_hidden()
     audit.assert_clean()
 
 

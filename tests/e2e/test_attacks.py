@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from lk_app import db
-from lk_app.models import BillingAccount, LimitEvent, LkUser, OutboxMessage
+from lk_app.models import BillingAccount, LimitEvent, LkUser, OnlinePayment, OutboxMessage
 from lk_app.services import limits
 from lk_app.services.auth import log_in as check_login
 from lk_app.services.desk import set_email
@@ -33,6 +33,7 @@ from lk_app.services.legacy_passwords import stored_legacy_hash
 from lk_app.services.registration import register_by_account
 from lk_app.state.cabinet import CabinetState
 from lk_app.state.login import LoginState
+from lk_app.state.payment import PaymentState
 from lk_app.state.profile import ProfileState
 from lk_app.state.recovery import ForgotState
 from lk_app.state.register import RegisterState
@@ -553,3 +554,49 @@ def test_the_audit_logs_trigger_does_not_stop_truncate(production: RunningApp, d
         pytest.skip("PostgreSQL only: SQLite has no TRUNCATE and no roles (CI's PostgreSQL pass runs it)")
     with pytest.raises(Exception, match="append-only"):
         db.run(lambda session: session.exec(text("TRUNCATE audit_log")))
+
+
+# 9. Issue 17: a script pays from its own LK for an account that is not its own.
+def test_a_script_cannot_pay_for_an_account_that_is_not_its_lks(production: RunningApp):
+    victim, attacker = _lk("Петрова"), _lk("Злодеева")
+    cookie = _session_cookie(production, attacker.number)
+    made = production.yookassa.created
+    form = {"payment_amount": "100", "payment_method": "bank_card", "receipt_email": f"x@{INTRUDER_EMAIL_DOMAIN}",
+            "account": victim.number, "number": victim.number, "payment_account": victim.number}
+
+    async def every_door(tab: RawReflexClient) -> None:
+        # No door takes an account number but the cabinet's switcher, which knows only the LK's own accounts.
+        await tab.send(handler_name(CabinetState, "choose"), {"number": victim.number})
+        await tab.send(handler_name(PaymentState, "set_dialog_open"), {"is_open": True})
+        await tab.send(handler_name(PaymentState, "show_amount"), {"text": "100"})
+        await tab.send(handler_name(PaymentState, "pay"), {"form_data": form})
+        await tab.send(handler_name(PaymentState, "open_dialog"))
+        await tab.send(handler_name(PaymentState, "pay"), {"form_data": form})
+        await tab.call(handler_name(LoginState, "log_in"), {"form_data": {}},
+                       until=lambda update: "identifier" in str(update.get("events")))
+
+    async def scenario():
+        # A tab that never loaded its cabinet has no account to pay for at all.
+        bare = await open_tab(production, cookie=cookie, path="/")
+        await every_door(bare)
+        await bare.close()
+        nothing_made = production.yookassa.created == made
+        # A tab on its own cabinet pays for its own account, whatever the form names.
+        own = await open_tab(production, cookie=cookie, path="/cabinet")
+        await every_door(own)
+        await asyncio.to_thread(poll, lambda: "location.assign" in str(own.frontend_events))
+        await own.close()
+        return bare, own, nothing_made
+
+    bare, own, nothing_made = run_apart(scenario())
+    assert nothing_made, "a tab without its cabinet reached YooKassa"
+    assert bare.value(PaymentState, "dialog_open", False) is False
+    for tab in (bare, own):
+        assert tab.value(CabinetState, "number", "") != victim.number
+        assert tab.value(PaymentState, "number", "") != victim.number
+    named = [payment["metadata"]["account_number"] for payment in production.yookassa.payments[made:]]
+    assert named == [attacker.number], named  # one payment, and it is for the attacker's own account
+    victims = db.run(lambda session: session.exec(
+        select(OnlinePayment.id).join(BillingAccount, BillingAccount.id == OnlinePayment.account_id)
+        .where(BillingAccount.number == victim.number)).all())
+    assert victims == []

@@ -18,6 +18,7 @@ from tests.e2e.helpers import (
     load_history,
     log_in,
     registered_customer,
+    without_yookassa,
 )
 from tests.fakes.sendgrid_server import text_of
 
@@ -33,14 +34,14 @@ def open_cabinet(page: Page, lk, today: date) -> Customer:
 def test_the_pay_card_and_the_history_tabs_each_showing_its_figures_once(page: Page, lk, monkeypatch):
     with clock_on_day(20) as today:
         monkeypatch.setenv("LK_PAYMENT_URL", "https://pay.example.ru/?ls={account}&sum={amount}")
-        get_settings.cache_clear()
         try:
-            customer = open_cabinet(page, lk, today)
-            # 12 × 812,50 + 1 300,00 charged, 1 234,56 paid.
-            pay = page.get_by_role("link", name="Оплатить")
-            expect(pay).to_have_attribute("href", f"https://pay.example.ru/?ls={customer.number}&sum=9815.44")
-            box = pay.bounding_box()
-            assert box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen, a phone's too
+            with without_yookassa():
+                customer = open_cabinet(page, lk, today)
+                # 12 × 812,50 + 1 300,00 charged, 1 234,56 paid.
+                pay = page.get_by_role("link", name="Оплатить")
+                expect(pay).to_have_attribute("href", f"https://pay.example.ru/?ls={customer.number}&sum=9815.44")
+                box = pay.bounding_box()
+                assert box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen, a phone's too
         finally:
             monkeypatch.delenv("LK_PAYMENT_URL")
             get_settings.cache_clear()
@@ -88,8 +89,11 @@ def _box(page: Page, selector: str) -> dict:
 
 def test_the_dashboard_fits_the_screen_and_the_settings_dialog_stays_in_settings(page: Page, lk):
     with clock_on_day(20) as today:
-        customer = open_cabinet(page, lk, today)
-        expect(page.get_by_role("link", name="Оплатить")).to_have_count(0)  # no LK_PAYMENT_URL, no link
+        with without_yookassa():
+            customer = open_cabinet(page, lk, today)
+            # Neither LK_PAYMENT_URL nor YooKassa: no «Оплатить» at all, the QR code is the way to pay.
+            expect(page.get_by_role("link", name="Оплатить")).to_have_count(0)
+            expect(page.get_by_role("button", name="Оплатить")).to_have_count(0)
         expect(page.locator("#amount-to-pay")).to_be_visible()
         viewport = page.viewport_size
         pay, readings = _box(page, "#pay-card"), _box(page, "#readings-card")

@@ -19,7 +19,7 @@ MAY_IMPORT = {
     "billing": {"models"},
     "payments": set(),  # the acquirer's SDK and LK's words for it; it knows no table
     "services": {"messaging", "billing", "payments", "models"},
-    "texts": {"services", "billing", "messaging", "models"},  # the outcomes it names
+    "texts": {"services", "billing", "messaging", "payments", "models"},  # the outcomes it names
     "state": {"services", "models", "texts"},  # models for the names of roles; data comes through the services
     "theme": set(),
     "dev_server": set(),  # a build plugin rxconfig.py loads: it needs only Reflex

@@ -61,12 +61,15 @@ def test_amounts_refused_with_their_reason(typed, refusal):
 
 
 def test_the_form_names_each_bad_field():
-    refusals = check_request("0", "cash", "not-an-address", "")
+    refusals = check_request("0", "cash", "not-an-address", by_email=True)
     assert refusals == [Refusal(PaymentRefusal.AMOUNT_TOO_SMALL, "amount"), Refusal(PaymentRefusal.METHOD_UNKNOWN, "method"),
                         Refusal(PaymentRefusal.EMAIL_INVALID, "receipt_email")]
-    assert check_request("100", SBP, "", "12") == [Refusal(PaymentRefusal.PHONE_INVALID, "receipt_phone")]
-    assert check_request("100", SBP, "", "8 (912) 345-67-89") == PaymentRequest(10000, SBP, None, "+79123456789")
-    assert check_request("100", BANK_CARD, "Anna@Example.RU", "") == PaymentRequest(10000, BANK_CARD, "Anna@example.ru", None)
+    assert check_request("100", SBP, " ", by_email=True) == [Refusal(PaymentRefusal.EMAIL_MISSING, "receipt_email")]
+    assert check_request("100", SBP, "12", by_email=False) == [Refusal(PaymentRefusal.PHONE_INVALID, "receipt_phone")]
+    assert check_request("100", SBP, "", by_email=False) == [Refusal(PaymentRefusal.PHONE_MISSING, "receipt_phone")]
+    assert check_request("100", SBP, "8 (912) 345-67-89", by_email=False) == PaymentRequest(10000, SBP, None, "+79123456789")
+    assert check_request("100", BANK_CARD, "Anna@Example.RU", by_email=True) == \
+        PaymentRequest(10000, BANK_CARD, "Anna@example.ru", None)
 
 
 def test_the_54_fz_receipt_of_one_service_for_the_whole_amount():
