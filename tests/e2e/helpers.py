@@ -178,10 +178,21 @@ def load_history(customer: Customer, today: date) -> None:
         assert not import_billing_dir(folder, on_problem=problems.append).had_errors, problems
 
 
+def settle(page: Page) -> None:
+    """Wait two frames: React runs a new page's mount effects (its `on_visit` events) after the frame it painted.
+
+    After a link within the app the new page paints with the old page's `is_hydrated`, its form already enabled:
+    a test that typed and pressed on that first frame sent its event ahead of the page's own `on_visit`, whose
+    reset then undid it (CI saw step 2 of «Первый вход» vanish so). No person presses that fast.
+    """
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def prove(page: Page, number: str, surname: str, *, open_page: bool = True) -> None:
     """Step 1 of «Первый вход» (on the page already open, unless told to open it)."""
     if open_page:
         page.goto("/first-login")
+    settle(page)
     page.get_by_label("Номер лицевого счёта").fill(number)
     page.get_by_label("Фамилия").fill(surname)
     page.get_by_role("button", name="Продолжить").click()

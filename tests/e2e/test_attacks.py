@@ -564,13 +564,17 @@ def test_a_script_cannot_pay_for_an_account_that_is_not_its_lks(production: Runn
     form = {"payment_amount": "100", "payment_method": "bank_card", "receipt_email": f"x@{INTRUDER_EMAIL_DOMAIN}",
             "account": victim.number, "number": victim.number, "payment_account": victim.number}
 
-    async def every_door(tab: RawReflexClient) -> None:
+    async def every_door(tab: RawReflexClient, *, opens: bool) -> None:
         # No door takes an account number but the cabinet's switcher, which knows only the LK's own accounts.
         await tab.send(handler_name(CabinetState, "choose"), {"number": victim.number})
         await tab.send(handler_name(PaymentState, "set_dialog_open"), {"is_open": True})
         await tab.send(handler_name(PaymentState, "show_amount"), {"text": "100"})
         await tab.send(handler_name(PaymentState, "pay"), {"form_data": form})
-        await tab.send(handler_name(PaymentState, "open_dialog"))
+        if opens:  # «Перейти к оплате» is pressed once the dialog has its form, as a person can only press it then
+            await tab.call(handler_name(PaymentState, "open_dialog"),
+                           until=lambda _update: tab.value(PaymentState, "ready", False) is True)
+        else:
+            await tab.send(handler_name(PaymentState, "open_dialog"))
         await tab.send(handler_name(PaymentState, "pay"), {"form_data": form})
         await tab.call(handler_name(LoginState, "log_in"), {"form_data": {}},
                        until=lambda update: "identifier" in str(update.get("events")))
@@ -578,12 +582,12 @@ def test_a_script_cannot_pay_for_an_account_that_is_not_its_lks(production: Runn
     async def scenario():
         # A tab that never loaded its cabinet has no account to pay for at all.
         bare = await open_tab(production, cookie=cookie, path="/")
-        await every_door(bare)
+        await every_door(bare, opens=False)
         await bare.close()
         nothing_made = production.yookassa.created == made
         # A tab on its own cabinet pays for its own account, whatever the form names.
         own = await open_tab(production, cookie=cookie, path="/cabinet")
-        await every_door(own)
+        await every_door(own, opens=True)
         await asyncio.to_thread(poll, lambda: "location.assign" in str(own.frontend_events))
         await own.close()
         return bare, own, nothing_made

@@ -16,6 +16,7 @@ from tests.e2e.helpers import (
     log_in,
     new_phone,
     registered_customer,
+    settle,
 )
 from tests.fakes.sendgrid_server import links_in
 
@@ -39,6 +40,7 @@ def _ask_recovery(page: Page, identifier: str, channel: str) -> None:
     page.goto("/")
     page.get_by_role("link", name="Забыли пароль?").click()
     expect(page.get_by_role("heading", name="Восстановление пароля")).to_be_visible()
+    settle(page)
     page.get_by_label("Логин или номер лицевого счёта").fill(identifier)
     page.get_by_label(channel).check()
     page.get_by_role("button", name="Восстановить").click()

@@ -19,6 +19,7 @@ from tests.e2e.helpers import (
     new_phone,
     poll,
     prove,
+    settle,
 )
 from tests.fakes.sendgrid_server import links_in
 
@@ -166,6 +167,7 @@ def test_register_by_login_then_confirm_then_log_in(page: Page, lk):
     page.goto("/")
     page.get_by_role("link", name="Регистрация").click()
     expect(page.get_by_role("heading", name="Регистрация")).to_be_visible()
+    settle(page)
     _register(page, lk, login, email, phone)
     expect(page.get_by_text(email)).to_be_visible()
 
