@@ -204,5 +204,7 @@ class PaymentState(rx.State):
                 self.busy = False
                 self.errors = {"": payment_refusal(started.reason)}
                 return None
-            # Still busy: the button stays pressed while the browser leaves for the acquirer's page.
+            # The dialog is closed as the browser leaves: the tab's state outlives the page, and a dialog left open
+            # would open again, for a moment, on the way back to the cabinet.
+            self.reset()
             return rx.call_script(f"window.location.assign({json.dumps(started.confirmation_url)})")
