@@ -66,21 +66,25 @@ def _legacy_status(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_readings(args: argparse.Namespace) -> int:
+def _write_csv(columns, rows, count_line: str) -> None:
+    """An export for the billing system: the CSV on stdout, the count on stderr so it stays out of the file."""
     import csv
 
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    print(count_line, file=sys.stderr)
+
+
+def _export_readings(args: argparse.Namespace) -> int:
     from lk_app import db
     from lk_app.services.readings import EXPORT_COLUMNS, export_readings
 
     period = _period(args.period)
     rows = db.run(export_readings, period)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([row.account_number, row.meter_number, row.period, row.zones, row.readings,
-                         row.submitted_at.isoformat(timespec="seconds")])
-    # The CSV goes to stdout for the billing system; the count goes to stderr so it stays out of the file.
-    print(texts.READINGS_EXPORTED.format(period=period, count=len(rows)), file=sys.stderr)
+    _write_csv(EXPORT_COLUMNS, ([row.account_number, row.meter_number, row.period, row.zones, row.readings,
+                                 row.submitted_at.isoformat(timespec="seconds")] for row in rows),
+               texts.READINGS_EXPORTED.format(period=period, count=len(rows)))
     return 0
 
 
@@ -116,19 +120,13 @@ def _reconcile_payments(_args: argparse.Namespace) -> int:
 
 
 def _export_payments(args: argparse.Namespace) -> int:
-    import csv
-
     from lk_app import db
     from lk_app.services.online_payments import REGISTER_COLUMNS, payments_register
 
     day = _day(args.date)
     lines = db.run(payments_register, day)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(REGISTER_COLUMNS)
-    for line in lines:
-        writer.writerow([line.account_number, line.amount, line.paid_at, line.external_id])
-    # As with export-readings: the register goes to stdout, the count to stderr.
-    print(texts.PAYMENTS_EXPORTED.format(day=day.isoformat(), count=len(lines)), file=sys.stderr)
+    _write_csv(REGISTER_COLUMNS, ([line.account_number, line.amount, line.paid_at, line.external_id] for line in lines),
+               texts.PAYMENTS_EXPORTED.format(day=day.isoformat(), count=len(lines)))
     return 0
 
 
