@@ -1,5 +1,8 @@
 """What the fake providers share: a threaded HTTP server on 127.0.0.1, recorded requests, a fault queue, waiting."""
 
+import base64
+import binascii
+import json
 import socket
 import struct
 import threading
@@ -147,6 +150,29 @@ class ProviderHandler(BaseHTTPRequestHandler):
     def _handle(self, path: str, body: bytes, fault: Fault | None) -> None:
         """Answer the request (or not) as the provider would, recording it in the fake."""
         raise NotImplementedError
+
+    # The Content-Type of the provider's JSON answers, as it sends it.
+    json_content_type = "application/json"
+
+    def _credentials(self) -> tuple[str, str] | None:
+        """The user and password of an HTTP Basic Authorization header; None without a well-formed one."""
+        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, separator, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return (user, password) if separator else None
+
+    def _answer(self, status: int, answer: dict) -> None:
+        """A JSON answer with this status."""
+        payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", self.json_content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def _drop(self, path: str, body: bytes, fault: Fault) -> None:
         """Record the request unanswered and close the connection: after `fault.seconds` on a hang, else with RST."""

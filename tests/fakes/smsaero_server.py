@@ -1,7 +1,5 @@
 """A fake SMS Aero v2 gateway on 127.0.0.1 that checks `sms/send` as the real one does, with injectable faults."""
 
-import base64
-import binascii
 import itertools
 import json
 import re
@@ -115,24 +113,6 @@ class _Handler(ProviderHandler):
         }
         return 200, {"success": True, "data": data, "message": None}, sms
 
-    def _credentials(self) -> tuple[str, str] | None:
-        """The e-mail and key of an HTTP basic Authorization header."""
-        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            email, separator, key = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return (email, key) if separator else None
-
-    def _answer(self, status: int, answer: dict) -> None:
-        payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
 
 def _refusal(message: str) -> dict:

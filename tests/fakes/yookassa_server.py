@@ -1,7 +1,5 @@
 """A fake YooKassa API v3 on 127.0.0.1: redirect payments with 54-ФЗ receipts, a checkout page, notifications, faults."""
 
-import base64
-import binascii
 import copy
 import html
 import http.client
@@ -300,6 +298,7 @@ class _Handler(ProviderHandler):
 
     send_path = PAYMENTS_PATH
     server_version = "nginx"  # the Server header api.yookassa.ru sends, not Python's BaseHTTP/x.y
+    json_content_type = "application/json;charset=UTF-8"
     sys_version = ""
 
     def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
@@ -401,24 +400,6 @@ class _Handler(ProviderHandler):
         self.end_headers()
         self.wfile.write(page)
 
-    def _credentials(self) -> tuple[str, str] | None:
-        """The shop id and secret key of an HTTP Basic Authorization header."""
-        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            shop_id, separator, key = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return (shop_id, key) if separator else None
-
-    def _answer(self, status: int, answer: dict) -> None:
-        payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
 
 def _error(status: int, description: str, parameter: str | None = None) -> dict:
